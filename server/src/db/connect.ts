@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect, type Dialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+// bigint (int8) and numeric come back as strings by default; counts and fen amounts
+// fit in a JS number well below 2^53, so read int8 as number. numeric stays a string.
+// `date` stays a 'YYYY-MM-DD' string: a Date object would shift with the time zone.
+// Both drivers are given the same parsers so the two databases answer alike.
+const INT8 = 20;
+const DATE = 1082;
+export const pgliteParsers = { [INT8]: (v: string) => Number(v), [DATE]: (v: string) => v };
+pg.types.setTypeParser(INT8, pgliteParsers[INT8]);
+pg.types.setTypeParser(DATE, pgliteParsers[DATE]);
+
+export type Db = Kysely<Database>;
+
+export interface DbHandle {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  databaseUrl?: string | undefined;
+  /** Folder for the embedded database; undefined means in memory. */
+  dataDir?: string | undefined;
+  poolSize?: number;
+}
+
+export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  let dir: string | undefined;
+  if (opts.dataDir) {
+    dir = path.join(opts.dataDir, 'pglite');
+    fs.mkdirSync(dir, { recursive: true });
+  }
+  const client = new PGlite(dir, { parsers: pgliteParsers });
+  await client.waitReady;
+  return pgliteHandle(client);
+}
+
+/** Wraps an opened PGlite instance (tests clone a migrated template this way). */
+export async function pgliteHandle(client: import('@electric-sql/pglite').PGlite): Promise<DbHandle> {
+  const { PGliteDialect } = await import('kysely-pglite-dialect');
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) as unknown as Dialect });
+  return {
+    db,
+    kind: 'pglite',
+    close: async () => {
+      await db.destroy();
+      if (!client.closed) await client.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { Db } from '../../db/connect.js';
+import { INSURANCE_TYPES, type InsuranceType } from './schema.js';
+
+export interface RightsSummary {
+  insurances: {
+    insuranceType: InsuranceType;
+    status: string;
+    since: string;
+    /** Months before the monthly entries (legacy or transferred in) plus paid monthly entries. */
+    totalMonths: number;
+    paidMonths: number;
+    unpaidMonths: number;
+    lastMonth: string | null;
+  }[];
+  recent: { month: string; insuranceType: InsuranceType; orgId: string | null; baseFen: number; employerFen: number; employeeFen: number; paid: boolean }[];
+}
+
+/** Insured status and contribution months of one person (the minimal rights record). */
+export async function rightsSummary(db: Db, personId: string, recentMonths = 24): Promise<RightsSummary> {
+  const statuses = await db.selectFrom('insured_status').selectAll().where('person_id', '=', personId).execute();
+  const counts = await db
+    .selectFrom('contribution_entries')
+    .select(['insurance_type'])
+    .select((eb) => [
+      eb.fn.count<number>('month').filterWhere('paid', '=', true).as('paid'),
+      eb.fn.count<number>('month').filterWhere('paid', '=', false).as('unpaid'),
+      eb.fn.max('month').as('last'),
+    ])
+    .where('person_id', '=', personId)
+    .groupBy('insurance_type')
+    .execute();
+  const byType = new Map(counts.map((c) => [c.insurance_type, c]));
+  const recent = await db.selectFrom('contribution_entries').selectAll().where('person_id', '=', personId).orderBy('month', 'desc').orderBy('insurance_type').limit(recentMonths * INSURANCE_TYPES.length).execute();
+  return {
+    insurances: statuses
+      .sort((a, b) => INSURANCE_TYPES.indexOf(a.insurance_type) - INSURANCE_TYPES.indexOf(b.insurance_type))
+      .map((s) => {
+        const c = byType.get(s.insurance_type);
+        const paid = Number(c?.paid ?? 0);
+        return { insuranceType: s.insurance_type, status: s.status, since: s.since, totalMonths: s.prior_months + paid, paidMonths: paid, unpaidMonths: Number(c?.unpaid ?? 0), lastMonth: (c?.last as string | null) ?? null };
+      }),
+    recent: recent.map((r) => ({ month: r.month, insuranceType: r.insurance_type, orgId: r.org_id, baseFen: r.base_fen, employerFen: r.employer_fen, employeeFen: r.employee_fen, paid: r.paid })),
+  };
+}

@@ -1,0 +1,16 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+let t=Date.now();
+const pg = new PGlite();
+await pg.waitReady;
+console.log('init mem', Date.now()-t); t=Date.now();
+const db = new Kysely({ dialect: new PGliteDialect(pg) });
+await sql`create table x (a int primary key, b text)`.execute(db);
+await db.insertInto('x').values({a:1,b:'中文'}).execute();
+console.log(await db.selectFrom('x').selectAll().execute(), Date.now()-t); t=Date.now();
+const c = await pg.clone(); console.log('clone', Date.now()-t);
+const db2 = new Kysely({ dialect: new PGliteDialect(c) });
+console.log(await db2.selectFrom('x').selectAll().execute());
+await db.transaction().execute(async trx => { await trx.insertInto('x').values({a:2,b:'y'}).execute(); });
+console.log((await db.selectFrom('x').selectAll().execute()).length);
