@@ -2,6 +2,8 @@ import type { Config } from '../config.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { buildApp } from '../http/app.js';
+import { natsPublisher } from '../modules/events/nats.js';
+import { startRelay } from '../modules/events/relay.js';
 import { countPersons } from '../modules/masterdata/persons.js';
 import { seedDemoCity, DEMO_ACCOUNTS } from '../modules/demo/seed.js';
 
@@ -15,7 +17,19 @@ export async function serve(config: Config): Promise<void> {
     process.stdout.write(`Demo city ready in ${((Date.now() - t0) / 1000).toFixed(1)} s.\n`);
   }
   const app = await buildApp({ db: handle.db, config });
+  // Events leave through the outbox only: with NATS configured, every replica relays
+  // (SKIP LOCKED keeps them from colliding); without it they wait in the table.
+  let stopRelay: (() => Promise<void>) | null = null;
+  if (config.natsUrl) {
+    const publisher = await natsPublisher(config.natsUrl);
+    const stop = startRelay(handle.db, publisher, app.log);
+    stopRelay = async () => {
+      await stop();
+      await publisher.close();
+    };
+  }
   const shutdown = async () => {
+    await stopRelay?.();
     await app.close();
     await handle.close();
     process.exit(0);

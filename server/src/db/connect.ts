@@ -16,6 +16,12 @@ pg.types.setTypeParser(DATE, pgliteParsers[DATE]);
 
 export type Db = Kysely<Database>;
 
+// The pg pool behind a Kysely instance, for work Kysely cannot express (COPY in bulk import).
+const pgPools = new WeakMap<Db, pg.Pool>();
+export function pgPoolOf(db: Db): pg.Pool | undefined {
+  return pgPools.get(db);
+}
+
 export interface DbHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
@@ -33,6 +39,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pgPools.set(db, pool);
     return { db, kind: 'postgres', close: () => db.destroy() };
   }
   const { PGlite } = await import('@electric-sql/pglite');

@@ -67,7 +67,7 @@ export async function freshDatabase(): Promise<DbHandle> {
     return client;
   })();
   const template = await pgliteTemplate;
-  return pgliteHandle(await template.clone());
+  return pgliteHandle((await template.clone()) as import('@electric-sql/pglite').PGlite);
 }
 
 /** Drops this process's template database (call once, after all tests of a file). */

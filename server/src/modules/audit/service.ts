@@ -70,6 +70,9 @@ const AUDIT_LOCK_KEY = 774_411;
  * audit entry commit together or not at all.
  */
 export async function appendAudit(trx: Db, actor: Actor, input: AuditEntryInput): Promise<number> {
+  // The advisory lock is held until the end of the transaction; outside one it would be
+  // released at once and two concurrent appends could both extend the same head.
+  if (!trx.isTransaction) return trx.transaction().execute((t) => appendAudit(t, actor, input));
   await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
   const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   const fields: ChainedFields = {
@@ -113,6 +116,7 @@ export async function withAudit<T>(db: Db, actor: Actor, fn: (trx: Db) => Promis
 export type ChainProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'broken-link';
 
 export interface ChainProblem {
+  /** The entry concerned: its current seq, or for a deleted entry the seq it had. */
   seq: number;
   kind: ChainProblemKind;
   detail: string;
@@ -126,71 +130,151 @@ export interface VerifyReport {
   problems: ChainProblem[];
 }
 
+type AuditRow = {
+  seq: number;
+  at: Date;
+  actor_id: string | null;
+  actor_role: string | null;
+  channel: string | null;
+  service_point_id: string | null;
+  ip: string | null;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  before: unknown;
+  after: unknown;
+  prev_hash: string;
+  hash: string;
+};
+
+/** How far a renumbered entry is searched for when its predecessor is gone (deleted entries). */
+const RENUMBER_WINDOW = 64;
+const MAX_REPORTED_DELETIONS = 1000;
+
 /**
- * Walks the chain in seq order. Each entry must (a) hash to its stored hash and
- * (b) point at the previous entry's hash. The kind of damage is told apart:
- * - modified: the entry's content no longer matches its own hash;
- * - deleted: a seq is missing (the next entry points at a hash we never saw);
- * - inserted: an entry whose hash is consistent but whose prev_hash does not link, while
- *   the entry after it links to the entry before it;
- * - reordered: entries are present but their links point at entries that come later.
+ * Walks the chain in seq order, streaming. Every entry's hash covers its own seq, so
+ * an intact entry "remembers" the position it was written at: its original seq `o`.
+ * An entry whose content no longer hashes under any plausible seq was modified. The
+ * entries that do verify are then compared with the chain they should form (each one
+ * linking to the hash of entry o − 1):
+ * - modified: the content no longer matches the hash; or the entry was rewritten with a
+ *   recomputed hash, so the next entry recorded a different hash for it;
+ * - deleted: original seqs are missing and the next entry links to a hash that is
+ *   nowhere in the table (reported once per missing seq);
+ * - inserted: an entry that the chain skips: the entry after it (original seq o) and it
+ *   both claim the same predecessor;
+ * - reordered: an intact entry found at another position than its own (swapped or
+ *   renumbered).
+ * Renumbering the rest of the chain after a deletion or insertion is recognised and
+ * reported only as that deletion or insertion. Cutting off the newest entries cannot
+ * be seen from the chain alone (signed checkpoints cover that).
+ * Memory is bounded by the page size plus the damaged entries; the table is looked up
+ * by hash only for entries that do not link to their neighbour.
  */
 export async function verifyAuditChain(db: Db, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
   const total = Number((await db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const problems: ChainProblem[] = [];
-  const seenHashes = new Map<string, number>(); // hash → seq, for reorder detection
-  const allHashes = new Set<string>();
-  let prev: { seq: number; hash: string } | null = null;
-  let prevPrev: { seq: number; hash: string } | null = null;
-  let count = 0;
-  let lastSeq = 0;
-  const pageSize = 5000;
-  // First pass collects every stored hash so a link to a later entry is recognised as reordering.
-  for (let after = 0; ; ) {
-    const rows = await db.selectFrom('audit_log').select(['seq', 'hash']).where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
-    if (rows.length === 0) break;
-    for (const r of rows) allHashes.add(r.hash);
-    after = rows[rows.length - 1]!.seq;
-  }
-  for (let after = 0; ; ) {
-    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      count++;
-      const computed = entryHash(row.prev_hash, {
-        ...row,
-        at: new Date(row.at),
-        before: row.before,
-        after: row.after,
-      });
-      if (computed !== row.hash) {
-        problems.push({ seq: row.seq, kind: 'modified', detail: `entry ${row.seq} does not match its hash (content changed)` });
-      }
-      const expectedPrev = prev?.hash ?? GENESIS_HASH;
-      if (row.prev_hash !== expectedPrev) {
-        if (prev && row.seq !== prev.seq + 1) {
-          problems.push({ seq: row.seq, kind: 'deleted', detail: `entries ${prev.seq + 1}..${row.seq - 1} are missing before entry ${row.seq}` });
-        } else if (!prev && row.seq !== 1) {
-          problems.push({ seq: row.seq, kind: 'deleted', detail: `entries 1..${row.seq - 1} are missing` });
-        } else if (prevPrev && row.prev_hash === prevPrev.hash) {
-          problems.push({ seq: prev!.seq, kind: 'inserted', detail: `entry ${prev!.seq} was inserted: entry ${row.seq} links to entry ${prevPrev.seq}` });
-        } else if (allHashes.has(row.prev_hash) && !seenHashes.has(row.prev_hash)) {
-          problems.push({ seq: row.seq, kind: 'reordered', detail: `entry ${row.seq} links to an entry that comes after it (order changed)` });
-        } else if (!allHashes.has(row.prev_hash) && prev && computed === row.hash && prev.hash !== expectedPrev) {
-          problems.push({ seq: row.seq, kind: 'broken-link', detail: `entry ${row.seq} does not link to entry ${prev.seq}` });
-        } else {
-          problems.push({ seq: row.seq, kind: 'broken-link', detail: `entry ${row.seq} does not link to entry ${prev?.seq ?? 'genesis'}` });
-        }
-      } else if (prev && row.seq !== prev.seq + 1) {
-        problems.push({ seq: row.seq, kind: 'reordered', detail: `entry ${row.seq} follows entry ${prev.seq}: sequence numbers were changed` });
-      }
-      seenHashes.set(row.hash, row.seq);
-      prevPrev = prev;
-      prev = { seq: row.seq, hash: row.hash };
-      lastSeq = row.seq;
+  const report = (seq: number, kind: ChainProblemKind, detail: string) => problems.push({ seq, kind, detail });
+
+  const toRow = (r: Record<string, unknown>): AuditRow => ({ ...(r as AuditRow), at: new Date(r.at as Date) });
+  const sealedAt = (row: AuditRow, seq: number) => seq >= 1 && entryHash(row.prev_hash, { ...row, seq }) === row.hash;
+
+  const byHash = new Map<string, AuditRow | null>();
+  async function findByHash(hash: string): Promise<AuditRow | null> {
+    if (hash === GENESIS_HASH) return null;
+    if (!byHash.has(hash)) {
+      const r = await db.selectFrom('audit_log').selectAll().where('hash', '=', hash).limit(1).executeTakeFirst();
+      byHash.set(hash, r ? toRow(r) : null);
     }
-    after = lastSeq;
+    return byHash.get(hash)!;
+  }
+
+  const origCache = new Map<string, number | null>();
+  /** The seq an entry was written with, or null when its content was changed. */
+  async function originalSeq(row: AuditRow, hint: number | null, depth: number): Promise<number | null> {
+    if (sealedAt(row, row.seq)) return row.seq;
+    if (hint !== null && sealedAt(row, hint)) return hint;
+    const cached = origCache.get(row.hash);
+    if (cached !== undefined) return cached;
+    let o: number | null = null;
+    if (row.prev_hash === GENESIS_HASH) o = sealedAt(row, 1) ? 1 : null;
+    else if (depth < 4) {
+      const pred = await findByHash(row.prev_hash);
+      if (pred) {
+        const po = await originalSeq(pred, null, depth + 1);
+        if (po !== null && sealedAt(row, po + 1)) o = po + 1;
+      } else {
+        for (let d = 1; d <= RENUMBER_WINDOW && o === null; d++) {
+          if (sealedAt(row, row.seq + d)) o = row.seq + d;
+          else if (sealedAt(row, row.seq - d)) o = row.seq - d;
+        }
+      }
+    }
+    origCache.set(row.hash, o);
+    return o;
+  }
+
+  // The last entry found in its place, and how far seqs are shifted by a
+  // deletion or insertion that renumbered the entries after it.
+  let last = { o: 0, seq: 0, hash: GENESIS_HASH, prevHash: '' };
+  let shift = 0;
+  let prevInStream: { hash: string; o: number | null } | null = null;
+  let head: { seq: number; hash: string } | null = null;
+  let count = 0;
+  const pageSize = 5000;
+  for (let afterSeq = 0; ; ) {
+    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(pageSize).execute();
+    if (rows.length === 0) break;
+    for (const raw of rows) {
+      const row = toRow(raw);
+      count++;
+      const hint = prevInStream && prevInStream.o !== null && row.prev_hash === prevInStream.hash ? prevInStream.o + 1 : null;
+      const o = await originalSeq(row, hint, 0);
+      prevInStream = { hash: row.hash, o };
+      head = { seq: row.seq, hash: row.hash };
+      const expected = last.o + 1;
+      const here = { o: o ?? expected, seq: row.seq, hash: row.hash, prevHash: row.prev_hash };
+
+      if (o === null) {
+        report(row.seq, 'modified', `entry ${row.seq} does not match its hash: its content was changed`);
+        last = here;
+      } else if (o === expected) {
+        if (row.prev_hash !== last.hash) {
+          if (last.seq > 0 && !problems.some((p) => p.seq === last.seq && p.kind === 'modified')) {
+            report(last.seq, 'modified', `entry ${last.seq} was rewritten: entry ${row.seq} recorded a different hash for it`);
+          } else if (last.seq === 0) {
+            report(row.seq, 'broken-link', `entry ${row.seq} should start the chain but links to an unknown entry`);
+          }
+        }
+        if (row.seq - o !== shift) report(row.seq, 'reordered', `entry ${o} was moved to seq ${row.seq}`);
+        last = here;
+      } else if (o > expected) {
+        if (await findByHash(row.prev_hash)) {
+          // The entries in between exist elsewhere: they are reported where they stand.
+          if (row.seq - o !== shift) report(row.seq, 'reordered', `entry ${o} stands at seq ${row.seq}, out of order`);
+          else last = here;
+        } else {
+          const missing = o - expected;
+          for (let s = expected; s < o && s < expected + MAX_REPORTED_DELETIONS; s++) {
+            report(s + shift, 'deleted', missing === 1 ? `entry ${s + shift} was deleted (entry ${row.seq} links to a missing entry)` : `entries ${expected + shift}..${o - 1 + shift} were deleted`);
+          }
+          shift = row.seq - o;
+          last = here;
+        }
+      } else if (o === last.o && row.prev_hash === last.prevHash) {
+        // Two entries claim the same place and predecessor; the chain goes on from this one.
+        const i = problems.findIndex((p) => p.seq === last.seq);
+        if (i >= 0) problems.splice(i, 1);
+        report(last.seq, 'inserted', `entry ${last.seq} was inserted: entry ${row.seq} (written as ${o}) links past it to entry ${o - 1}`);
+        shift = row.seq - o;
+        last = here;
+      } else {
+        report(row.seq, 'reordered', `entry ${o} stands at seq ${row.seq}, after entry ${last.o}`);
+      }
+    }
+    afterSeq = rows[rows.length - 1]!.seq;
     onProgress?.(count, total);
   }
-  return { ok: problems.length === 0, entries: count, headSeq: prev?.seq ?? null, headHash: prev?.hash ?? null, problems };
+  problems.sort((a, b) => a.seq - b.seq);
+  return { ok: problems.length === 0, entries: count, headSeq: head?.seq ?? null, headHash: head?.hash ?? null, problems };
 }

@@ -78,7 +78,7 @@ test('a change keeps field history with provenance and the person can be read as
   const events = await t.db.selectFrom('outbox').selectAll().where('aggregate_id', '=', zhang.personId).orderBy('id').execute();
   assert.deepEqual(events.map((e) => e.type), ['person.created', 'person.updated']);
   // Backdate the first history rows to check the "as of" view.
-  await t.db.updateTable('person_field_history').set({ recorded_at: new Date('2025-01-01T00:00:00Z') }).where('person_id', '=', zhang.personId).where('source_kind', '=', 'system').execute();
+  await t.db.updateTable('person_field_history').set({ recorded_at: new Date('2025-01-01T00:00:00Z') } as never).where('person_id', '=', zhang.personId).where('source_kind', '=', 'system').execute();
   await t.db.updateTable('persons').set({ created_at: new Date('2025-01-01T00:00:00Z') } as never).where('person_id', '=', zhang.personId).execute();
   const { personAsOf } = await import('./persons.js');
   const old = await personAsOf(t.db, zhang.personId, '2025-06-30');

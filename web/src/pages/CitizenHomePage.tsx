@@ -1,0 +1,89 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Alert, Button, Card, Flex, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { api, messageOf, type PersonFull, type RightsSummary } from '../api';
+import { useSession } from '../session';
+import { PersonDetails } from '../components/PersonDetails';
+import { Loading } from '../components/Loading';
+
+type Insurance = RightsSummary['insurances'][number];
+
+const STATUS_COLOURS: Record<string, string> = { active: 'green', retired: 'blue', suspended: 'orange', stopped: 'default' };
+
+export default function CitizenHomePage() {
+  const { t, i18n } = useTranslation();
+  const { me } = useSession();
+  const [person, setPerson] = useState<PersonFull | null>(null);
+  const [rights, setRights] = useState<RightsSummary | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const personId = me?.personId ?? null;
+
+  const load = useCallback(async () => {
+    if (!personId) return;
+    setError(null);
+    try {
+      const [p, r] = await Promise.all([api<PersonFull>('GET', `/api/persons/${personId}`), api<RightsSummary>('GET', `/api/persons/${personId}/rights`)]);
+      setPerson(p);
+      setRights(r);
+    } catch (e) {
+      setError(e);
+    }
+  }, [personId]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  if (!personId) return <Alert type="warning" showIcon title={t('me.noPerson')} />;
+  if (error)
+    return (
+      <Alert
+        type="error"
+        showIcon
+        role="alert"
+        title={messageOf(error, i18n.language)}
+        action={
+          <Button size="small" onClick={() => void load()}>
+            {t('app.retry')}
+          </Button>
+        }
+      />
+    );
+  if (!person || !rights) return <Loading />;
+
+  const columns: TableColumnsType<Insurance> = [
+    { key: 'type', title: t('me.type'), dataIndex: 'insuranceType', render: (v: string) => t(`insurance.${v}`, { defaultValue: v }) },
+    {
+      key: 'status',
+      title: t('me.status'),
+      dataIndex: 'status',
+      render: (v: string) => <Tag color={STATUS_COLOURS[v] ?? 'default'}>{t(`insuredStatus.${v}`, { defaultValue: v })}</Tag>,
+    },
+    { key: 'since', title: t('me.since'), dataIndex: 'since', responsive: ['sm'] },
+    { key: 'total', title: t('me.totalMonths'), dataIndex: 'totalMonths', align: 'right', render: (v: number) => t('me.months', { count: v }) },
+    { key: 'last', title: t('me.lastMonth'), dataIndex: 'lastMonth', responsive: ['md'], render: (v: string | null) => v ?? t('person.none') },
+  ];
+
+  return (
+    <Flex vertical gap={16}>
+      <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }} data-testid="citizen-name">
+        {t('me.heading')} · {person.name}
+      </Typography.Title>
+      <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('me.record')}</h2>}>
+        <PersonDetails person={person} regionName={(c) => c} testId="own-record" />
+      </Card>
+      <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('me.insurance')}</h2>}>
+        <Table<Insurance>
+          rowKey="insuranceType"
+          columns={columns}
+          dataSource={rights.insurances}
+          pagination={false}
+          scroll={{ x: 'max-content' }}
+          size="middle"
+          locale={{ emptyText: t('me.noInsurance') }}
+          data-testid="insurance-table"
+        />
+      </Card>
+    </Flex>
+  );
+}
