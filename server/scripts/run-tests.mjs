@@ -4,6 +4,7 @@
 // run (no PostgreSQL, no Chromium) is a failure, never a skip.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -38,7 +39,8 @@ async function postgresUp() {
 async function dropLeftovers() {
   const c = new pg.Client({ connectionString: pgUrl });
   await c.connect();
-  const { rows } = await c.query("select datname from pg_database where datname like 'tongban_t%'");
+  // Only this run's databases: other runs may be going on against the same server.
+  const { rows } = await c.query('select datname from pg_database where datname like $1', [`tongban_t%\\_r${process.pid}\\_%`]);
   for (const r of rows) await c.query(`drop database if exists ${r.datname} with (force)`);
   await c.end();
 }
@@ -49,12 +51,15 @@ let failed = false;
 function run(label, files, env) {
   if (files.length === 0) return;
   console.log(`\n=== ${label}: ${files.length} files ===`);
-  const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/count-reporter.mjs', '--test-reporter-destination=.test-counts', '--test-concurrency=2', ...files], {
+  const countsFile = path.join(os.tmpdir(), `tongban-test-counts-${process.pid}-${label.replace(/\W+/g, '-')}.json`);
+  const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/count-reporter.mjs', `--test-reporter-destination=${countsFile}`, '--test-concurrency=2', ...files], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, ...env },
+    env: { ...process.env, TONGBAN_TEST_RUN: `r${process.pid}`, ...env },
   });
-  const counts = JSON.parse(fs.readFileSync(path.join(root, '.test-counts'), 'utf8'));
+  const text = fs.existsSync(countsFile) ? fs.readFileSync(countsFile, 'utf8') : '';
+  const counts = text ? JSON.parse(text) : { pass: 0, fail: 1 };
+  fs.rmSync(countsFile, { force: true });
   totals.pass += counts.pass;
   totals.fail += counts.fail;
   if (res.status !== 0) failed = true;
@@ -75,6 +80,5 @@ if (await postgresUp()) {
 if (fs.existsSync(chromium)) run('browser (Chromium)', browser, { CHROMIUM_PATH: chromium });
 else if (browser.length) skipOrFail(`Chromium not found at ${chromium}`);
 
-fs.rmSync(path.join(root, '.test-counts'), { force: true });
 console.log(`\n${totals.pass} passed, ${totals.fail} failed`);
 process.exit(failed || totals.fail > 0 ? 1 : 0);

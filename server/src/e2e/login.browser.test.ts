@@ -93,6 +93,14 @@ describe('web shell: sign-in, person search, citizen home', () => {
   });
 
   test('a citizen signs in with ID and password, sees their own record, and cannot open another person', async () => {
+    const zhang = server.city.persons.zhang!;
+    await server.handle.db
+      .insertInto('insured_status')
+      .values([
+        { person_id: zhang.personId, insurance_type: 'pension_employee', status: 'active', since: '2008-07-01', prior_months: 180 },
+        { person_id: zhang.personId, insurance_type: 'unemployment', status: 'active', since: '2008-07-01', prior_months: 175 },
+      ])
+      .execute();
     const context = await newContext(browser, { viewport: DESKTOP });
     const page = await context.newPage();
     await page.goto(`${server.url}/login`);
@@ -105,13 +113,51 @@ describe('web shell: sign-in, person search, citizen home', () => {
     await page.getByTestId('citizen-name').getByText('张伟').waitFor();
     const record = await page.getByTestId('own-record').innerText();
     assert.ok(record.includes(server.city.persons.zhang!.residentId), 'a citizen sees their own full ID');
-    await page.getByTestId('insurance-table').waitFor();
+    const insurance = page.getByTestId('insurance-table');
+    await insurance.getByText('职工基本养老保险').waitFor();
+    const pensionRow = insurance.locator('tr', { hasText: '职工基本养老保险' });
+    assert.match(await pensionRow.innerText(), /正常参保[\s\S]*180 个月/);
     await screenshot(page, 'citizen-home-zh-desktop');
+    const bad = seriousOrWorse(await axeViolations(page));
+    assert.deepEqual(bad, [], `/me: ${JSON.stringify(bad, null, 2)}`);
+
+    // The same page in English names the insurance in English.
+    await page.getByRole('button', { name: /Switch the language to English/ }).click();
+    await insurance.getByText('Employee basic pension').waitFor();
+    await screenshot(page, 'citizen-home-en-desktop');
 
     const other = await page.goto(`${server.url}/api/persons/${server.city.persons.li!.personId}`);
     assert.equal(other?.status(), 404);
     const own = await page.goto(`${server.url}/api/persons/${server.city.persons.zhang!.personId}`);
     assert.equal(own?.status(), 200);
+    await context.close();
+  });
+
+  test('a citizen signs in with an SMS code sent to the phone on record', async () => {
+    const li = server.city.persons.li!;
+    const context = await newContext(browser, { viewport: PHONE });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.getByRole('tab', { name: '居民' }).click();
+    const panel = page.getByRole('tabpanel', { name: '居民' });
+    await panel.getByText('短信验证码登录').click();
+    await panel.getByLabel('身份证号', { exact: true }).fill(li.residentId);
+    await panel.getByRole('button', { name: '获取验证码' }).click();
+    await panel.getByText('验证码已发送').waitFor();
+    // The button counts down instead of sending again at once.
+    assert.ok(await panel.getByTestId('send-code').isDisabled());
+    const sms = await server.handle.db.selectFrom('sms_messages').selectAll().where('phone', '=', '13906305678').execute();
+    assert.equal(sms.length, 1);
+    const code = /\d{6}/.exec(sms[0]!.text)?.[0];
+    assert.ok(code, `no code in "${sms[0]!.text}"`);
+    await panel.getByLabel('短信验证码', { exact: true }).fill(code);
+    await screenshot(page, 'login-sms-zh-phone');
+    await panel.getByRole('button', { name: /^登\s?录$/ }).click();
+    await page.waitForURL(`${server.url}/me`);
+    await page.getByTestId('citizen-name').getByText('李娜').waitFor();
+    const o = await horizontalOverflow(page);
+    assert.ok(o.scrollWidth <= o.innerWidth, `/me is ${o.scrollWidth}px wide on a ${o.innerWidth}px screen`);
+    await screenshot(page, 'citizen-home-zh-phone');
     await context.close();
   });
 

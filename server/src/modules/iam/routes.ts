@@ -4,7 +4,8 @@ import { responses } from '../../http/schemas.js';
 import { AppError } from '../../http/errors.js';
 import { appendAudit } from '../audit/service.js';
 import { createSession, revokeSession, SESSION_COOKIE, SESSION_MAX_MS } from './sessions.js';
-import { citizenOtpSignIn, citizenPasswordSignIn, requestCitizenOtp, staffSignIn } from './service.js';
+import { citizenOtpSignIn, citizenPasswordSignIn, enableTotp, requestCitizenOtp, staffSignIn } from './service.js';
+import { generateSecret, generateURI } from 'otplib';
 
 const Channel = Type.Union(
   ['counter', 'kiosk', 'web', 'mobile', 'community', 'bank', 'hotline', 'partner'].map((c) => Type.Literal(c)),
@@ -143,6 +144,44 @@ export async function iamRoutes(app: FastifyInstance): Promise<void> {
         personId: p.personId,
         channel: p.channel,
       };
+    },
+  );
+
+  app.post(
+    '/api/me/totp/setup',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Staff: start TOTP enrolment — returns a new secret and its otpauth:// URI for an authenticator app (nothing is stored yet)',
+        response: responses({ 200: Type.Object({ secret: Type.String(), uri: Type.String() }) }),
+      },
+    },
+    async (request) => {
+      const p = request.principal!;
+      if (p.kind !== 'staff') throw new AppError('FORBIDDEN');
+      const secret = generateSecret();
+      return { secret, uri: generateURI({ issuer: 'Tongban', label: p.displayName, secret }) };
+    },
+  );
+
+  app.post(
+    '/api/me/totp/confirm',
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Staff: finish TOTP enrolment with a current code from the app; from now on sign-in needs a code',
+        body: Type.Object({ secret: Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Z2-7]+=*$' }), code: Type.String({ minLength: 6, maxLength: 8 }) }, { additionalProperties: false }),
+        response: responses({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      const p = request.principal!;
+      if (p.kind !== 'staff') throw new AppError('FORBIDDEN');
+      const body = request.body as { secret: string; code: string };
+      await enableTotp(app.db, request.actor, p.userId, body.secret, body.code);
+      return reply.status(204).send();
     },
   );
 }

@@ -208,3 +208,13 @@ export async function createCitizenUser(db: Db, personId: string, displayName: s
     .execute();
   return userId;
 }
+
+/** Stores a TOTP secret after the user proved their app produces its codes. */
+export async function enableTotp(db: Db, actor: Actor, userId: string, secret: string, code: string): Promise<void> {
+  const result = await verifyTotp({ secret, token: code.trim() }).catch(() => ({ valid: false }));
+  if (!result.valid) throw new AppError('TOTP_REQUIRED', { detail: 'The authenticator code is wrong' });
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ totp_secret: secret }).where('user_id', '=', userId).execute();
+    await appendAudit(trx, actor, { action: 'auth.totp_enabled', objectType: 'user', objectId: userId });
+  });
+}

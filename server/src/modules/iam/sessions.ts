@@ -28,9 +28,29 @@ export async function createSession(db: Db, userId: string, meta: { channel: str
   return token;
 }
 
+/**
+ * Sessions read in the last few seconds are kept in memory, so a busy counter does not
+ * cost a session query per request. A revocation on this replica takes effect at once;
+ * on other replicas within SESSION_CACHE_MS.
+ */
+export const SESSION_CACHE_MS = 5_000;
+const cache = new Map<string, { principal: Principal; until: number }>();
+const CACHE_MAX = 10_000;
+
 export async function loadSession(db: Db, token: string): Promise<Principal | null> {
   if (token.length > 100) return null;
   const sessionId = sha256Hex(token);
+  const hit = cache.get(sessionId);
+  if (hit && hit.until > Date.now()) return hit.principal;
+  const principal = await readSession(db, sessionId);
+  if (principal) {
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(sessionId, { principal, until: Date.now() + SESSION_CACHE_MS });
+  } else cache.delete(sessionId);
+  return principal;
+}
+
+async function readSession(db: Db, sessionId: string): Promise<Principal | null> {
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.user_id', 's.user_id')
@@ -61,9 +81,11 @@ export async function loadSession(db: Db, token: string): Promise<Principal | nu
 }
 
 export async function revokeSession(db: Db, sessionId: string): Promise<void> {
+  cache.delete(sessionId);
   await db.updateTable('sessions').set({ revoked_at: new Date() }).where('session_id', '=', sessionId).execute();
 }
 
 export async function revokeAllSessionsOf(db: Db, userId: string): Promise<void> {
+  for (const [id, entry] of cache) if (entry.principal.userId === userId) cache.delete(id);
   await db.updateTable('sessions').set({ revoked_at: new Date() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
 }

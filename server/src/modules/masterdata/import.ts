@@ -117,12 +117,14 @@ export async function importPersonsFile(db: Db, file: string, opts: ImportOption
         // One chunk is written while the next is parsed; the catch keeps a failure
         // from being "unhandled" before it is awaited.
         let inflight: Promise<void> = Promise.resolve();
-        for await (const raw of source.rows) {
-          if (isBlank(raw.cells)) continue;
-          total++;
-          const checked = checkRow(raw.rowNo, pickColumns(columns, raw.cells));
-          if (checked.ok) rows.push(checked.row);
-          else invalid.push(...checked.rejections);
+        for await (const batch of source.rows) {
+          for (const raw of batch) {
+            if (isBlank(raw.cells)) continue;
+            total++;
+            const checked = checkRow(raw.rowNo, pickColumns(columns, raw.cells));
+            if (checked.ok) rows.push(checked.row);
+            else invalid.push(...checked.rejections);
+          }
           if (rows.length >= chunkSize) {
             await inflight;
             const [r, i] = [rows, invalid];

@@ -124,7 +124,7 @@ export async function applyChunk(session: ImportSession, ctx: BatchContext, rows
     if (newRows.length > 0) {
       const keyOf = (p: { name_pinyin: string; birth_date: string }) => `${p.name_pinyin}|${p.birth_date}`;
       const matches = await sql<{ person_id: string; name_pinyin: string; birth_date: string }>`
-        select p.person_id, p.name_pinyin, p.birth_date
+        select p.person_id, p.name_pinyin, p.birth_date::text as birth_date
         from persons p
         join unnest(${newRows.map((r) => r.person.name_pinyin)}::text[], ${newRows.map((r) => r.person.birth_date)}::date[]) as k(name_pinyin, birth_date)
           on p.name_pinyin = k.name_pinyin and p.birth_date = k.birth_date`.execute(trx);
