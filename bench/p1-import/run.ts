@@ -42,7 +42,8 @@ function prng(seed: number) {
 async function generate(file: string, rows: number): Promise<void> {
   const rnd = prng(2026);
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
-  const out = fs.createWriteStream(file);
+  // Written under a temporary name, so an interrupted run never leaves a short file to reuse.
+  const out = fs.createWriteStream(`${file}.part`);
   out.write('身份证号,姓名,性别,出生日期,手机,地址,行政区划\n');
   const firstDay = Date.UTC(1940, 0, 1);
   const DAYS = 25_000; // 1940 … 2008
@@ -68,6 +69,7 @@ async function generate(file: string, rows: number): Promise<void> {
   }
   out.end(buf);
   await once(out, 'finish');
+  fs.renameSync(`${file}.part`, file);
 }
 
 async function admin(text: string): Promise<void> {

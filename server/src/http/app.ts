@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,9 +12,11 @@ import type { Db } from '../db/connect.js';
 import { maskText } from '../lib/mask.js';
 import { installErrorHandling } from './error-handler.js';
 import { installAccessControl } from './access.js';
+import { installInputGuards } from './input-guard.js';
 import { installIdempotency } from './idempotency.js';
 import { installMetrics } from './metrics.js';
 import { ProblemSchema } from './schemas.js';
+import { PROBLEM_CONTENT_TYPE, problemOf } from './errors.js';
 import { platformRoutes } from '../modules/platform/routes.js';
 import { iamRoutes } from '../modules/iam/routes.js';
 import { masterdataRoutes } from '../modules/masterdata/routes.js';
@@ -59,6 +61,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true } },
     genReqId: () => crypto.randomUUID(),
+    // A URL the router cannot even decode (bad percent-encoding) is still answered as a problem.
+    frameworkErrors: (error, request, reply) => {
+      const problem = problemOf('MALFORMED_REQUEST', { detail: error.message, instance: request.id });
+      return (reply as unknown as FastifyReply).status(400).type(PROBLEM_CONTENT_TYPE).send(problem);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('db', opts.db);
@@ -91,6 +98,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
   installAccessControl(app);
+  installInputGuards(app);
   installIdempotency(app);
   installMetrics(app);
 

@@ -8,13 +8,29 @@ interface AjvIssue {
   params?: Record<string, unknown>;
 }
 
+const BOOKKEEPING = new Set(['anyOf', 'oneOf', 'type']);
+
+/**
+ * One entry per bad field. A union such as `string | null` makes ajv report every
+ * branch that failed plus the union itself ("must be null", "must match a schema in
+ * anyOf"); only the specific reasons are kept (or the first, when all are generic).
+ */
 function fieldErrorsOf(issues: AjvIssue[], context: string): FieldError[] {
-  return issues.map((i) => {
+  const byField = new Map<string, FieldError[]>();
+  for (const i of issues) {
     let field = `/${context}${i.instancePath}`;
     if (i.keyword === 'required' && typeof i.params?.missingProperty === 'string') field += `/${i.params.missingProperty}`;
     if (i.keyword === 'additionalProperties' && typeof i.params?.additionalProperty === 'string') field += `/${i.params.additionalProperty}`;
-    return { field, reason: i.message ?? i.keyword, code: i.keyword };
-  });
+    const list = byField.get(field) ?? [];
+    list.push({ field, reason: i.message ?? i.keyword, code: i.keyword });
+    byField.set(field, list);
+  }
+  const out: FieldError[] = [];
+  for (const list of byField.values()) {
+    const specific = list.filter((e) => !BOOKKEEPING.has(e.code ?? ''));
+    out.push(...(specific.length > 0 ? specific : list.slice(0, 1)));
+  }
+  return out;
 }
 
 /** Every error leaves as problem+json (RFC 9457) with a stable code and both languages. */

@@ -66,7 +66,11 @@ export async function freshDatabase(): Promise<DbHandle> {
     return client;
   })();
   const template = await pgliteTemplate;
-  return pgliteHandle((await template.clone()) as import('@electric-sql/pglite').PGlite);
+  // Not template.clone(): a clone drops the parsers, so dates and int8 would read differently than in production.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const client = new PGlite({ loadDataDir: await template.dumpDataDir('none'), parsers: pgliteParsers });
+  await client.waitReady;
+  return pgliteHandle(client);
 }
 
 /** Drops this process's template database (call once, after all tests of a file). */

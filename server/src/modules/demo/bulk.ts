@@ -1,12 +1,41 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../db/connect.js';
 
+/**
+ * Lets a few statements run at once on a connection pool (PostgreSQL only: each on
+ * its own connection, outside a transaction). Waits when `max` are in flight.
+ */
+export class Pipeline {
+  private readonly inflight = new Set<Promise<void>>();
+  private failure: unknown = null;
+
+  constructor(private readonly max: number) {}
+
+  async submit(work: () => Promise<void>): Promise<void> {
+    while (this.inflight.size >= this.max) await Promise.race(this.inflight);
+    if (this.failure) throw this.failure;
+    const p: Promise<void> = work()
+      .catch((e: unknown) => {
+        this.failure ??= e;
+      })
+      .finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.inflight);
+    if (this.failure) throw this.failure;
+  }
+}
+
 export interface BatchOptions {
   /** Rows per statement. */
   limit?: number;
   onConflictDoNothing?: boolean;
   /** A statement reading from the unnest source instead of the plain insert. */
   statement?: (source: RawBuilder<unknown>) => RawBuilder<unknown>;
+  /** Run flushes concurrently through this pipeline instead of one after another. */
+  pipeline?: Pipeline;
 }
 
 /**
@@ -48,10 +77,11 @@ export class ColumnBatch {
     const source = sql`unnest(${arrays}) as s(${names})`;
     const conflict = this.options.onConflictDoNothing ? sql` on conflict do nothing` : sql``;
     const statement = this.options.statement?.(source) ?? sql`insert into ${sql.table(this.table)} (${names}) select * from ${source}${conflict}`;
-    const c0 = process.cpuUsage();
-    const result = await statement.execute(this.db);
-    const c1 = process.cpuUsage(c0);
-    const g = ((globalThis as any).__flush ??= {}); g[this.table] = (g[this.table] ?? 0) + (c1.user + c1.system) / 1000;
-    this.inserted += Number(result.numAffectedRows ?? 0);
+    const run = async () => {
+      const result = await statement.execute(this.db);
+      this.inserted += Number(result.numAffectedRows ?? 0);
+    };
+    if (this.options.pipeline) await this.options.pipeline.submit(run);
+    else await run();
   }
 }

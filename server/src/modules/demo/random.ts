@@ -71,6 +71,31 @@ export class Rng {
   }
 }
 
+/**
+ * Time-ordered UUIDs (version 7 layout) for bulk-loaded rows: the 48-bit time field is
+ * a fixed base plus a counter, the rest is drawn from `rng`. Keys that grow in load
+ * order append to the B-tree indexes instead of landing on random pages, which makes
+ * the bulk load markedly faster; they stay deterministic for a seed.
+ */
+export class OrderedIds {
+  private n = 0;
+
+  constructor(
+    private readonly rng: Rng,
+    private readonly baseMs: number,
+  ) {}
+
+  next(): string {
+    const t = (this.baseMs + this.n++).toString(16).padStart(12, '0');
+    const r = () => this.rng.u32().toString(16).padStart(8, '0');
+    const a = r();
+    const b = r();
+    const c = r();
+    const variant = ((parseInt(b[0]!, 16) & 0x3) | 0x8).toString(16);
+    return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${a.slice(0, 3)}-${variant}${b.slice(1, 4)}-${b.slice(4)}${c}`;
+  }
+}
+
 /** Draws from a fixed discrete distribution by cumulative weights (binary search). */
 export class Weighted<T> {
   private readonly cumulative: Float64Array;

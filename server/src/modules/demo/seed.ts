@@ -6,13 +6,13 @@ import { hashPassword } from '../iam/passwords.js';
 import { nameToPinyin } from '../masterdata/names.js';
 import { TRACKED_FIELDS } from '../masterdata/persons.js';
 import { DEMO_STAFF, FIXED_CITIZENS, FIXED_EMPLOYERS, DEMO_PASSWORD, demoUserId, type FixedCitizen } from './accounts.js';
-import { ColumnBatch } from './bulk.js';
+import { ColumnBatch, Pipeline } from './bulk.js';
 import { careerFor, employeeSpells, retirementMonth, type Career } from './careers.js';
 import { employerCount, generateEmployers, type Employer } from './employers.js';
 import { ageAt, drawHousehold, type Member } from './households.js';
 import { ResidentIdAllocator } from './identities.js';
 import { AS_OF_MONTH, DEMO_AS_OF, monthIndex, RATES, WINDOW_START } from './params.js';
-import { Rng, Weighted } from './random.js';
+import { OrderedIds, Rng, Weighted } from './random.js';
 import { buildCityMap, CITY, DISTRICTS, type CityMap, type Community } from './regions.js';
 import { buildServicePoints } from './service-points.js';
 
@@ -22,6 +22,8 @@ export interface SeedOptions {
   persons: number;
   seed: number;
   onProgress?: (done: number, total: number) => void;
+  /** Load with concurrent statements (PostgreSQL only); default: from LARGE_CITY persons on. */
+  parallel?: boolean;
 }
 
 export type SeedSummary = {
@@ -62,8 +64,8 @@ const CARD_MULTIPLIER = 48_271_009; // coprime with 10^8: card numbers are a per
  * same data (timestamps and the password hash's salt aside).
  *
  * It is a bulk load, not a series of changes: no person.created event per person, one
- * 'demo.seeded' event and one audit entry for the whole city. Everything is one
- * transaction, so a failed run leaves the database as it was.
+ * 'demo.seeded' event and one audit entry for the whole city. Up to LARGE_CITY
+ * persons everything is one transaction, so a failed run leaves the database as it was.
  */
 export async function seedDemoCity(db: Db, opts: SeedOptions): Promise<SeedSummary> {
   const total = opts.persons;
@@ -75,13 +77,29 @@ export async function seedDemoCity(db: Db, opts: SeedOptions): Promise<SeedSumma
   }
   // argon2 takes ~50 ms: hash the shared demo password once for every demo account.
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  return db.transaction().execute((trx) => new CityWriter(trx, opts, passwordHash).run());
+  if ((opts.parallel ?? total >= LARGE_CITY) && !(await isEmbedded(db))) {
+    // A province-sized city on PostgreSQL: one transaction of ~100 M rows on one
+    // connection would leave the server's other cores idle, so the batches run a few
+    // at a time on the pool, each committed alone. A run that fails half-way leaves
+    // a partial city (refused by the next run): drop the database and seed again.
+    return new CityWriter(db, opts, passwordHash, new Pipeline(PARALLEL_STATEMENTS)).run();
+  }
+  return db.transaction().execute((trx) => new CityWriter(trx, opts, passwordHash, null).run());
+}
+
+/** From this many persons on, PostgreSQL loads with concurrent statements. */
+const LARGE_CITY = 100_000;
+const PARALLEL_STATEMENTS = 3;
+
+async function isEmbedded(db: Db): Promise<boolean> {
+  const r = await sql<{ v: string }>`select version() as v`.execute(db);
+  return /PGlite|emscripten/i.test(r.rows[0]?.v ?? '');
 }
 
 class CityWriter {
   private readonly map: CityMap = buildCityMap();
   private readonly rng: Rng;
-  private readonly ids: Rng;
+  private readonly ids: OrderedIds;
   private readonly careerRng: Rng;
   private readonly allocator: ResidentIdAllocator;
   private readonly summary: SeedSummary;
@@ -94,9 +112,10 @@ class CityWriter {
     private readonly db: Db,
     private readonly opts: SeedOptions,
     private readonly passwordHash: string,
+    private readonly pipeline: Pipeline | null,
   ) {
     this.rng = new Rng(opts.seed, 1);
-    this.ids = new Rng(opts.seed, 2);
+    this.ids = new OrderedIds(new Rng(opts.seed, 2), Date.parse(`${DEMO_AS_OF}T00:00:00Z`));
     this.careerRng = new Rng(opts.seed, 3);
     this.cardOffset = new Rng(opts.seed, 4).int(0, 99_999_999);
     this.allocator = new ResidentIdAllocator([...LOCAL_AREAS, ...MIGRANT_AREAS.items], opts.seed, new Set(FIXED_CITIZENS.map((c) => c.residentId)));
@@ -124,20 +143,21 @@ class CityWriter {
 
   private batches() {
     const db = this.db;
+    const pipeline = this.pipeline ?? undefined;
     return {
       persons: new ColumnBatch(db, 'persons', [
         ['person_id', 'uuid'], ['resident_id', 'text'], ['name', 'text'], ['name_pinyin', 'text'], ['name_initials', 'text'], ['birth_date', 'date'], ['sex', 'text'],
         ['id_area_code', 'text'], ['region_code', 'text'], ['phone', 'text'], ['address', 'text'], ['household_id', 'uuid'], ['household_relation', 'text'],
-      ]),
-      history: new ColumnBatch(db, 'person_field_history', [['person_id', 'uuid'], ['field', 'text'], ['value', 'text'], ['source_kind', 'text'], ['source_ref', 'text']], { limit: 6000 }),
-      households: new ColumnBatch(db, 'households', [['household_id', 'uuid'], ['head_person_id', 'uuid'], ['address', 'text'], ['region_code', 'text']]),
-      cards: new ColumnBatch(db, 'ss_cards', [['card_no', 'text'], ['person_id', 'uuid'], ['status', 'text'], ['issued_at', 'date']]),
-      statuses: new ColumnBatch(db, 'insured_status', [['person_id', 'uuid'], ['insurance_type', 'text'], ['status', 'text'], ['since', 'date'], ['prior_months', 'int4']]),
+      ], { pipeline }),
+      history: new ColumnBatch(db, 'person_field_history', [['person_id', 'uuid'], ['field', 'text'], ['value', 'text'], ['source_kind', 'text'], ['source_ref', 'text']], { limit: 6000, pipeline }),
+      households: new ColumnBatch(db, 'households', [['household_id', 'uuid'], ['head_person_id', 'uuid'], ['address', 'text'], ['region_code', 'text']], { pipeline }),
+      cards: new ColumnBatch(db, 'ss_cards', [['card_no', 'text'], ['person_id', 'uuid'], ['status', 'text'], ['issued_at', 'date']], { pipeline }),
+      statuses: new ColumnBatch(db, 'insured_status', [['person_id', 'uuid'], ['insurance_type', 'text'], ['status', 'text'], ['since', 'date'], ['prior_months', 'int4']], { pipeline }),
       entries: new ColumnBatch(
         db,
         'contribution_entries',
         [['person_id', 'uuid'], ['org_id', 'uuid'], ['first_m', 'int4'], ['last_m', 'int4'], ['b0', 'int8'], ['b1', 'int8'], ['b2', 'int8'], ['wi_bp', 'int4'], ['flexible', 'bool'], ['unpaid_from', 'int4']],
-        { limit: 2000, statement: expandSpellsSql },
+        { limit: 2000, statement: expandSpellsSql, pipeline },
       ),
     };
   }
@@ -148,13 +168,19 @@ class CityWriter {
     await this.writeFixedCitizens(employers.fixed);
     await this.writeResidents(employers);
     for (const batch of Object.values(this.b)) await batch.flush();
+    await this.pipeline?.drain();
     this.summary.persons = this.b.persons.inserted;
     this.summary.households = this.b.households.inserted;
     this.summary.ssCards = this.b.cards.inserted;
     this.summary.insuredStatus = this.b.statuses.inserted;
     this.summary.contributionEntries = this.b.entries.inserted;
-    await recordEvent(this.db, { type: 'demo.seeded', aggregateType: 'demo_city', aggregateId: CITY.code, payload: { ...this.summary } });
-    await appendAudit(this.db, SYSTEM_ACTOR, { action: 'demo.seed', objectType: 'demo_city', objectId: CITY.code, after: { ...this.summary } });
+    const finish = async (trx: Db) => {
+      await recordEvent(trx, { type: 'demo.seeded', aggregateType: 'demo_city', aggregateId: CITY.code, payload: { ...this.summary } });
+      await appendAudit(trx, SYSTEM_ACTOR, { action: 'demo.seed', objectType: 'demo_city', objectId: CITY.code, after: { ...this.summary } });
+    };
+    // this.db is already the transaction unless the load ran in parallel.
+    if (this.pipeline) await this.db.transaction().execute(finish);
+    else await finish(this.db);
     this.opts.onProgress?.(this.summary.persons, this.opts.persons);
     return this.summary;
   }
@@ -327,13 +353,13 @@ class CityWriter {
       const town = townPick[d]!.draw(rng);
       const community = rng.pick(this.map.communitiesOf.get(town.code)!);
       const address = this.address(community);
-      const householdId = this.ids.uuid();
+      const householdId = this.ids.next();
       const migrant = rng.chance(0.1) ? MIGRANT_AREAS.draw(rng) : null;
       // Long-settled families may have been registered in another Weihai district.
       const origin = migrant ?? (rng.chance(0.08) ? rng.pick(LOCAL_AREAS) : district.code);
       let headId = '';
       for (const m of members) {
-        const personId = this.ids.uuid();
+        const personId = this.ids.next();
         if (!headId) headId = personId;
         const area = areaFor(m, origin, district.code, migrant);
         const { residentId, birthDate } = this.allocator.allocate(area, m.birthDate, m.sex);

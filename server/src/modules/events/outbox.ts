@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuid7 } from '../../lib/uuid7.js';
 import type { Db } from '../../db/connect.js';
 
 export interface DomainEvent {
@@ -15,7 +15,8 @@ export interface DomainEvent {
  * the event exists if and only if the change was committed.
  */
 export async function recordEvent(trx: Db, event: DomainEvent): Promise<string> {
-  const eventId = randomUUID();
+  // Time-ordered: the event_id index grows at its right edge.
+  const eventId = uuid7();
   await trx
     .insertInto('outbox')
     .values({
@@ -36,7 +37,7 @@ export async function recordEvents(trx: Db, events: DomainEvent[]): Promise<void
     .insertInto('outbox')
     .values(
       events.map((event) => ({
-        event_id: randomUUID(),
+        event_id: uuid7(),
         type: event.type,
         aggregate_type: event.aggregateType,
         aggregate_id: event.aggregateId,

@@ -41,10 +41,11 @@ export const migrations: Record<string, Migration> = {
         .execute();
       // text_pattern_ops: prefix search (LIKE 'zhang%') uses the index in any collation.
       await sql`create index persons_name on persons (name text_pattern_ops)`.execute(db);
-      await sql`create index persons_pinyin on persons (name_pinyin text_pattern_ops)`.execute(db);
+      // One index for the pinyin prefix search (LIKE 'zhang%') and the duplicate lookup
+      // (name_pinyin = … and birth_date = …): text_pattern_ops also serves equality.
+      await sql`create index persons_pinyin on persons (name_pinyin text_pattern_ops, birth_date)`.execute(db);
       await sql`create index persons_initials on persons (name_initials text_pattern_ops)`.execute(db);
       await sql`create index persons_phone on persons (phone)`.execute(db);
-      await sql`create index persons_dupe on persons (name_pinyin, birth_date)`.execute(db);
       await sql`create index persons_region on persons (region_code text_pattern_ops)`.execute(db);
       await db.schema
         .createTable('person_field_history')

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { AppError } from '../../http/errors.js';
 import { maskPhone, maskResidentId } from '../../lib/mask.js';
+import { uuid7 } from '../../lib/uuid7.js';
 import { appendAudit, type Actor } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
 import { parseResidentId, RESIDENT_ID_REASONS } from './identity/resident-id.js';
@@ -172,7 +172,7 @@ async function writeHistory(trx: Db, personId: string, fields: Partial<Record<Tr
 /** Registers a new person (one record per resident ID). */
 export async function createPerson(db: Db, actor: Actor, source: Source, person: ValidPerson): Promise<PersonRow> {
   return db.transaction().execute(async (trx) => {
-    const personId = randomUUID();
+    const personId = uuid7();
     const inserted = await trx
       .insertInto('persons')
       .values({ person_id: personId, ...person })
@@ -265,7 +265,9 @@ export async function personAsOf(db: Db, personId: string, date: string): Promis
   const person = await db.selectFrom('persons').selectAll().where('person_id', '=', personId).executeTakeFirst();
   if (!person) return null;
   const end = new Date(`${date}T23:59:59.999+08:00`);
-  if (Number.isNaN(end.getTime())) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/query/asOf', reason: 'not a real date', code: 'date' }] });
+  // V8 rolls 2025-02-31 over to March; a date that does not round-trip is not a real date.
+  const realDay = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(end.getTime()) || Number.isNaN(realDay.getTime()) || realDay.toISOString().slice(0, 10) !== date) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/query/asOf', reason: 'not a real date', code: 'date' }] });
   if (new Date(person.created_at) > end) return null;
   const rows = await db
     .selectFrom('person_field_history')

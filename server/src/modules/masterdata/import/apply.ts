@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuid7 } from '../../../lib/uuid7.js';
 import { sql } from 'kysely';
 import type { Db } from '../../../db/connect.js';
 import { nameToPinyin } from '../names.js';
@@ -33,6 +33,8 @@ export interface BatchContext {
   actorId: string | null;
   /** Temporary table of every resident ID seen so far in this file, with its first row. */
   seenTable: string;
+  /** When given, milliseconds spent per step are added up here (for profiling). */
+  profile?: Record<string, number> | undefined;
 }
 
 /** The fields an import may set, in the order history rows are written. */
@@ -69,7 +71,16 @@ export async function applyChunk(session: ImportSession, ctx: BatchContext, rows
   const rejections: Rejection[] = [];
   if (rows.length === 0) return { counts, rejections };
 
-  return session.transaction(async (trx) => {
+  const prof = ctx.profile;
+  let mark = performance.now();
+  const lap = (step: string) => {
+    if (!prof) return;
+    const now = performance.now();
+    prof[step] = (prof[step] ?? 0) + (now - mark);
+    mark = now;
+  };
+  const result = await session.transaction(async (trx) => {
+    lap('begin');
     // 1. Duplicates inside the file: the first occurrence wins.
     const firstInChunk = new Map<string, number>();
     const unique: ValidRow[] = [];
@@ -96,6 +107,7 @@ export async function applyChunk(session: ImportSession, ctx: BatchContext, rows
       insert into ${sql.table(ctx.seenTable)} (resident_id, row_no)
       select * from unnest(${ids}::text[], ${unique.map((r) => r.rowNo)}::int[])
       on conflict (resident_id) do nothing returning resident_id`.execute(trx);
+    lap('seen');
     let candidates = unique;
     if (fresh.rows.length < unique.length) {
       const freshIds = new Set(fresh.rows.map((r) => r.resident_id));
@@ -108,9 +120,15 @@ export async function applyChunk(session: ImportSession, ctx: BatchContext, rows
     }
 
     // 2. Exact resident-ID matches.
+    // One index probe per key. (The lateral subquery with OFFSET 0 is not flattened, so the
+    // planner cannot choose a scan of all persons, which it did for `= any(…)` and a plain
+    // join while the table was small or its statistics stale — and kept doing as it grew.)
     const existingRows = await sql<Existing>`
-      select person_id, resident_id, name, phone, address, region_code, version
-      from persons where resident_id = any(${candidates.map((r) => r.person.resident_id)}::char(18)[])`.execute(trx);
+      select p.* from unnest(${candidates.map((r) => r.person.resident_id)}::char(18)[]) as k(resident_id)
+      cross join lateral (
+        select person_id, resident_id, name, phone, address, region_code, version
+        from persons where resident_id = k.resident_id offset 0) p`.execute(trx);
+    lap('exact-id');
     const existing = new Map(existingRows.rows.map((p) => [p.resident_id, p]));
     const newRows = candidates.filter((r) => !existing.has(r.person.resident_id));
     const matched = candidates.filter((r) => existing.has(r.person.resident_id));
@@ -125,9 +143,11 @@ export async function applyChunk(session: ImportSession, ctx: BatchContext, rows
       const keyOf = (p: { name_pinyin: string; birth_date: string }) => `${p.name_pinyin}|${p.birth_date}`;
       const matches = await sql<{ person_id: string; name_pinyin: string; birth_date: string }>`
         select p.person_id, p.name_pinyin, p.birth_date::text as birth_date
-        from persons p
-        join unnest(${newRows.map((r) => r.person.name_pinyin)}::text[], ${newRows.map((r) => r.person.birth_date)}::date[]) as k(name_pinyin, birth_date)
-          on p.name_pinyin = k.name_pinyin and p.birth_date = k.birth_date`.execute(trx);
+        from unnest(${newRows.map((r) => r.person.name_pinyin)}::text[], ${newRows.map((r) => r.person.birth_date)}::date[]) as k(name_pinyin, birth_date)
+        cross join lateral (
+          select person_id, name_pinyin, birth_date from persons
+          where name_pinyin = k.name_pinyin and birth_date = k.birth_date offset 0) p`.execute(trx);
+      lap('lookalike');
       const lookalikes = new Map<string, string[]>();
       for (const m of matches.rows) {
         const key = keyOf(m);
@@ -148,7 +168,7 @@ export async function applyChunk(session: ImportSession, ctx: BatchContext, rows
           }
           continue;
         }
-        const personId = randomUUID();
+        const personId = uuid7();
         // Later rows of this file with the same key are lookalikes of this one.
         lookalikes.set(key, [personId]);
         counts.created++;
@@ -156,6 +176,7 @@ export async function applyChunk(session: ImportSession, ctx: BatchContext, rows
         for (const f of IMPORT_FIELDS) historyRows.push([personId, f, p[f], 'import', ctx.batchId, ctx.actorId]);
         outboxRows.push(event('person.created', personId, { personId, regionCode: p.region_code, source: 'import', batchId: ctx.batchId }));
       }
+      lap('js-new');
     }
 
     // 4. Exact matches: change what differs, unless a stronger source set it.
@@ -217,17 +238,25 @@ export async function applyChunk(session: ImportSession, ctx: BatchContext, rows
     }
 
     // 5. Writes, set-based.
+    lap('updates');
     await session.insertRows('persons', PERSON_COLUMNS, personRows);
+    lap('copy-persons');
     await session.insertRows('person_field_history', HISTORY_COLUMNS, historyRows);
+    lap('copy-history');
     await session.insertRows('outbox', OUTBOX_COLUMNS, outboxRows);
+    lap('copy-outbox');
     if (queueRows.length > 0) counts.queuedNew = await queueLookalikes(trx, queueRows);
+    lap('queue');
     await sql`
       update import_batches set
         rows_created = rows_created + ${counts.created}, rows_updated = rows_updated + ${counts.updated},
         rows_unchanged = rows_unchanged + ${counts.unchanged}, rows_queued = rows_queued + ${counts.queued}
       where batch_id = ${ctx.batchId}`.execute(trx);
+    lap('batch-row');
     return { counts, rejections };
   });
+  lap('commit');
+  return result;
 }
 
 function pickFields(given: Partial<Record<ImportField, string | null>>, fields: ImportField[]): Partial<Record<ImportField, string | null>> {
@@ -237,7 +266,7 @@ function pickFields(given: Partial<Record<ImportField, string | null>>, fields: 
 }
 
 function event(type: string, personId: string, payload: Record<string, unknown>): unknown[] {
-  return [randomUUID(), type, 'person', personId, personId, JSON.stringify(payload)];
+  return [uuid7(), type, 'person', personId, personId, JSON.stringify(payload)];
 }
 
 /** Same rule as queueDuplicate: one entry per (person, candidate ID) pair, however often it is seen. Returns how many are new. */
