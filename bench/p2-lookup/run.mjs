@@ -27,6 +27,10 @@ async function q(url, text, params) {
   }
 }
 
+// The demo city generator writes full histories (about 40 min for 2.86 M persons on
+// this machine); P2 only needs the persons table at full size. So: a small demo city
+// (staff, regions, service points), then persons added set-based in SQL with valid
+// GB 11643 IDs up to PERSONS.
 async function ensureCity() {
   const exists = (await q(ADMIN_URL, 'select 1 from pg_database where datname = $1', [DB])).length > 0;
   if (exists) {
@@ -35,13 +39,43 @@ async function ensureCity() {
     await q(ADMIN_URL, `drop database ${DB} with (force)`);
   }
   await q(ADMIN_URL, `create database ${DB}`);
-  console.error(`seeding ${PERSONS} persons into ${DB} (one-off; takes a while)…`);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [path.join(root, 'server/bin/tongban.mjs'), 'seed', '--persons', String(PERSONS)], { env: { ...process.env, DATABASE_URL: DB_URL }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(process.execPath, [path.join(root, 'server/bin/tongban.mjs'), 'seed', '--persons', '5000'], { env: { ...process.env, DATABASE_URL: DB_URL }, stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error('seed failed');
-  console.error(`seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  await q(DB_URL, 'vacuum analyze persons');
-  return PERSONS;
+  console.error(`demo city seeded in ${((Date.now() - t0) / 1000).toFixed(0)} s; adding persons up to ${PERSONS}…`);
+  const c = new pg.Client({ connectionString: DB_URL });
+  await c.connect();
+  await c.query(`create function pg_temp.check_char(f17 text) returns text language sql immutable as $$
+    select substr('10X98765432', (sum(substr(f17, i, 1)::int * (array[7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2])[i]) % 11)::int + 1, 1)
+    from generate_series(1, 17) i $$`);
+  const step = 500_000;
+  for (let from = 0; from < PERSONS; from += step) {
+    await c.query(
+      `insert into persons (person_id, resident_id, name, name_pinyin, name_initials, birth_date, sex, id_area_code, region_code, phone, address)
+       with comm as (select array_agg(code order by code) as codes from regions where level = 4)
+       select gen_random_uuid(), f17 || pg_temp.check_char(f17), sn || gn, sp || gp, left(sp, 1) || left(gp, 1), birth,
+              case when ord % 2 = 1 then 'M' else 'F' end, area, comm.codes[1 + g % array_length(comm.codes, 1)],
+              '13' || lpad((g % 1000000000)::text, 9, '0'), '威海市测试路' || (g % 999) || '号'
+       from (
+         select g, area, birth, ord, area || to_char(birth, 'YYYYMMDD') || lpad(ord::text, 3, '0') as f17,
+                (array['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + g % 10] as sn, (array['wang','li','zhang','liu','chen','yang','zhao','huang','zhou','wu'])[1 + g % 10] as sp,
+                (array['伟','芳','娜','敏','静','磊','强','军','洋','勇'])[1 + (g / 10) % 10] as gn, (array['wei','fang','na','min','jing','lei','qiang','jun','yang','yong'])[1 + (g / 10) % 10] as gp
+         from (
+           select g, (array['371002','371003','371082','371083'])[1 + g % 4] as area,
+                  date '1936-01-01' + ((g / 4) % 32000)::int as birth, 600 + (g / 128000) as ord
+           from generate_series($1::int, $2::int) g
+         ) a
+       ) b, comm
+       on conflict (resident_id) do nothing`,
+      [from, Math.min(PERSONS, from + step) - 1],
+    );
+    console.error(`  … ${Math.min(PERSONS, from + step)}`);
+  }
+  await c.query('vacuum analyze persons');
+  const { rows } = await c.query('select count(*)::int as n from persons');
+  await c.end();
+  console.error(`persons ready: ${rows[0].n} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return rows[0].n;
 }
 
 function startServer(args, env, readyText) {

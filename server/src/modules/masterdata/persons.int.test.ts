@@ -88,3 +88,11 @@ test('a change keeps field history with provenance and the person can be read as
   assert.equal(now?.phone, '13806308888');
   assert.equal(await personAsOf(t.db, zhang.personId, '2024-12-31'), null);
 });
+
+test('reading "as of" a date that does not exist is a validation error, not an empty answer', async () => {
+  const cookie = await t.staffCookie('teller.hc');
+  const res = await t.app.inject({ method: 'GET', url: `/api/persons/${t.city.persons.zhang!.personId}?asOf=2025-02-31`, headers: { cookie } });
+  assert.equal(res.statusCode, 400);
+  assert.equal(res.json().code, 'VALIDATION_FAILED');
+  assert.equal(res.json().errors[0].field, '/query/asOf');
+});
