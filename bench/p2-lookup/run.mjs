@@ -111,6 +111,7 @@ function summary(r) {
 }
 
 const n = await ensureCity();
+if (process.env.FILL_ONLY) process.exit(0);
 const ids = (await q(DB_URL, 'select resident_id from persons tablesample system (1) limit 20000')).map((r) => r.resident_id);
 const ourPort = 3901;
 const barePort = 3902;

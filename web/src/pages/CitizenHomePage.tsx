@@ -5,6 +5,7 @@ import { api, messageOf, type PersonFull, type RightsSummary } from '../api';
 import { useSession } from '../session';
 import { PersonDetails } from '../components/PersonDetails';
 import { Loading } from '../components/Loading';
+import { useRegionNames } from '../components/regions';
 
 type Insurance = RightsSummary['insurances'][number];
 
@@ -14,6 +15,7 @@ const STATUS_COLOURS: Record<string, string> = { active: '#2b7a0b', retired: '#0
 export default function CitizenHomePage() {
   const { t, i18n } = useTranslation();
   const { me } = useSession();
+  const regionName = useRegionNames(me?.permissions.includes('agency.read') ?? false);
   const [person, setPerson] = useState<PersonFull | null>(null);
   const [rights, setRights] = useState<RightsSummary | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -71,7 +73,7 @@ export default function CitizenHomePage() {
         {t('me.heading')} · {person.name}
       </Typography.Title>
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('me.record')}</h2>}>
-        <PersonDetails person={person} regionName={(c) => c} testId="own-record" />
+        <PersonDetails person={person} regionName={regionName} testId="own-record" />
       </Card>
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('me.insurance')}</h2>}>
         <Table<Insurance>

@@ -130,22 +130,7 @@ export interface VerifyReport {
   problems: ChainProblem[];
 }
 
-type AuditRow = {
-  seq: number;
-  at: Date;
-  actor_id: string | null;
-  actor_role: string | null;
-  channel: string | null;
-  service_point_id: string | null;
-  ip: string | null;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  before: unknown;
-  after: unknown;
-  prev_hash: string;
-  hash: string;
-};
+type AuditRow = ChainedFields & { prev_hash: string; hash: string };
 
 /** How far a renumbered entry is searched for when its predecessor is gone (deleted entries). */
 const RENUMBER_WINDOW = 64;
@@ -176,7 +161,7 @@ export async function verifyAuditChain(db: Db, onProgress?: (done: number, total
   const problems: ChainProblem[] = [];
   const report = (seq: number, kind: ChainProblemKind, detail: string) => problems.push({ seq, kind, detail });
 
-  const toRow = (r: Record<string, unknown>): AuditRow => ({ ...(r as AuditRow), at: new Date(r.at as Date) });
+  const toRow = (r: Record<string, unknown>): AuditRow => ({ ...(r as unknown as AuditRow), at: new Date(r.at as Date) });
   const sealedAt = (row: AuditRow, seq: number) => seq >= 1 && entryHash(row.prev_hash, { ...row, seq }) === row.hash;
 
   const byHash = new Map<string, AuditRow | null>();

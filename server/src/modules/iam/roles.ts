@@ -35,8 +35,9 @@ export type Permission = (typeof PERMISSIONS)[number];
 const STAFF_BASE: Permission[] = ['agency.read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  citizen: ['self.read'],
-  employer_agent: ['self.read', 'organisation.read'],
+  // Regions and service points are public information: everyone signed in may read them.
+  citizen: ['self.read', 'agency.read'],
+  employer_agent: ['self.read', 'agency.read', 'organisation.read'],
   teller: [...STAFF_BASE, 'person.read', 'person.unmask', 'person.write', 'organisation.read', 'rights.read'],
   reviewer: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'duplicate.review'],
   approver: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read'],

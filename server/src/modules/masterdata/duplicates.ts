@@ -21,15 +21,15 @@ export async function queueDuplicate(
   return !!inserted;
 }
 
-type Row = Awaited<ReturnType<typeof loadRows>>[number];
-function loadRows(db: Db) {
+/** Each queued pair with the existing person's row (for the masked view and the visibility check). */
+function queueWithPersons(db: Db) {
   return db
     .selectFrom('duplicate_candidates as d')
     .innerJoin('persons as p', 'p.person_id', 'd.person_id')
     .selectAll('p')
-    .select(['d.id', 'd.candidate', 'd.candidate_resident_id', 'd.reason', 'd.source_ref', 'd.status', 'd.created_at as queued_at'])
-    .execute();
+    .select(['d.id', 'd.candidate', 'd.candidate_resident_id', 'd.reason', 'd.source_ref', 'd.status', 'd.created_at as queued_at']);
 }
+type Row = Awaited<ReturnType<ReturnType<typeof queueWithPersons>['execute']>>[number];
 
 function present(r: Row) {
   const candidate = { ...(r.candidate as Record<string, unknown>), residentId: maskResidentId(r.candidate_resident_id) };
@@ -46,11 +46,7 @@ function present(r: Row) {
 }
 
 export async function listDuplicates(db: Db, regionPrefix: string, status: DuplicateStatus) {
-  const rows = await db
-    .selectFrom('duplicate_candidates as d')
-    .innerJoin('persons as p', 'p.person_id', 'd.person_id')
-    .selectAll('p')
-    .select(['d.id', 'd.candidate', 'd.candidate_resident_id', 'd.reason', 'd.source_ref', 'd.status', 'd.created_at as queued_at'])
+  const rows = await queueWithPersons(db)
     .where('d.status', '=', status)
     .where('p.region_code', 'like', `${regionPrefix}%`)
     .orderBy('d.id')
@@ -62,11 +58,7 @@ export async function listDuplicates(db: Db, regionPrefix: string, status: Dupli
 /** Records the reviewer's decision. Merging records is a separate, audited correction, never automatic. */
 export async function resolveDuplicate(db: Db, actor: Actor, principal: Principal, id: number, decision: 'same_person' | 'different_persons', note: string | null) {
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('duplicate_candidates as d')
-      .innerJoin('persons as p', 'p.person_id', 'd.person_id')
-      .selectAll('p')
-      .select(['d.id', 'd.candidate', 'd.candidate_resident_id', 'd.reason', 'd.source_ref', 'd.status', 'd.created_at as queued_at'])
+    const row = await queueWithPersons(trx)
       .where('d.id', '=', id)
       .executeTakeFirst();
     if (!row) throw new AppError('NOT_FOUND');

@@ -96,3 +96,31 @@ test('reading "as of" a date that does not exist is a validation error, not an e
   assert.equal(res.json().code, 'VALIDATION_FAILED');
   assert.equal(res.json().errors[0].field, '/query/asOf');
 });
+
+test('a suspected duplicate waits in the review queue until staff decide, and the decision is audited', async () => {
+  const { queueDuplicate } = await import('./duplicates.js');
+  const { makeResidentId } = await import('./identity/resident-id.js');
+  const zhang = t.city.persons.zhang!;
+  const typo = makeResidentId('371002', '1985-03-12', 125);
+  const entry = { personId: zhang.personId, candidateResidentId: typo, candidate: { name: '张伟', birthDate: '1985-03-12' }, reason: 'same pinyin and birth date', sourceRef: 'test' };
+  assert.equal(await queueDuplicate(t.db, entry), true);
+  assert.equal(await queueDuplicate(t.db, entry), false, 'the same pair is queued once');
+  const admin = await t.staffCookie('admin');
+  const list = await t.app.inject({ method: 'GET', url: '/api/duplicates', headers: { cookie: admin } });
+  assert.equal(list.statusCode, 200);
+  const item = list.json().items.find((i: { personId: string }) => i.personId === zhang.personId);
+  assert.ok(item);
+  assert.equal(item.candidate.residentId, typo.slice(0, 4) + '**********' + typo.slice(-4), 'the candidate ID is masked in the queue');
+  const teller = await t.staffCookie('teller.hc');
+  const denied = await t.app.inject({ method: 'POST', url: `/api/duplicates/${item.id}/resolve`, headers: { cookie: teller }, payload: { decision: 'same_person' } });
+  assert.equal(denied.statusCode, 403);
+  const decided = await t.app.inject({ method: 'POST', url: `/api/duplicates/${item.id}/resolve`, headers: { cookie: admin }, payload: { decision: 'same_person', note: '身份证号输错一位' } });
+  assert.equal(decided.statusCode, 200);
+  assert.equal(decided.json().status, 'same_person');
+  const again = await t.app.inject({ method: 'POST', url: `/api/duplicates/${item.id}/resolve`, headers: { cookie: admin }, payload: { decision: 'different_persons' } });
+  assert.equal(again.statusCode, 409);
+  const audit = await t.db.selectFrom('audit_log').select('action').where('object_type', '=', 'duplicate_candidate').where('object_id', '=', String(item.id)).execute();
+  assert.deepEqual(audit.map((a) => a.action), ['duplicate.resolve']);
+  const persons = await t.db.selectFrom('persons').select('person_id').where('resident_id', '=', typo).execute();
+  assert.equal(persons.length, 0, 'nothing is merged or created silently');
+});

@@ -21,7 +21,8 @@ import { listDuplicates, resolveDuplicate } from './duplicates.js';
 import { maskResidentId } from '../../lib/mask.js';
 import { DATE_PATTERN } from '../../lib/dates.js';
 
-const PersonMasked = Type.Object({
+// The fields every view of a person has; the full view adds what is masked or omitted in lists.
+const personCore = {
   personId: Type.String(),
   residentId: Type.String(),
   name: Type.String(),
@@ -31,22 +32,15 @@ const PersonMasked = Type.Object({
   regionCode: Type.String(),
   phone: Type.Union([Type.String(), Type.Null()]),
   masked: Type.Boolean(),
-});
+};
+const PersonMasked = Type.Object(personCore);
 const PersonFull = Type.Object({
-  personId: Type.String(),
-  residentId: Type.String(),
-  name: Type.String(),
-  namePinyin: Type.String(),
-  birthDate: Type.String(),
-  sex: Type.String(),
-  regionCode: Type.String(),
-  phone: Type.Union([Type.String(), Type.Null()]),
+  ...personCore,
   address: Type.Union([Type.String(), Type.Null()]),
   householdId: Type.Union([Type.String(), Type.Null()]),
   householdRelation: Type.Union([Type.String(), Type.Null()]),
   idAreaCode: Type.String(),
   version: Type.Integer(),
-  masked: Type.Boolean(),
 });
 const PersonId = Type.Object({ personId: Type.String({ format: 'uuid' }) });
 const PersonCreate = Type.Object(
