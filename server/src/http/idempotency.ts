@@ -26,7 +26,7 @@ declare module 'fastify' {
 export function installIdempotency(app: FastifyInstance): void {
   app.decorateRequest('idempotencyClaim', null);
 
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+  const claim = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!MUTATING.has(request.method) || request.routeOptions.config?.idempotency === false) return;
     const raw = request.headers[HEADER];
     if (raw === undefined) return;
@@ -53,9 +53,9 @@ export function installIdempotency(app: FastifyInstance): void {
     const stored = existing.response as { contentType: string; body: string };
     reply.header('idempotent-replayed', 'true').type(stored.contentType).status(existing.status_code);
     return reply.send(stored.body);
-  });
+  };
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  const store = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
     request.idempotencyClaim = null;
@@ -75,7 +75,19 @@ export function installIdempotency(app: FastifyInstance): void {
       .where('key', '=', claim.key)
       .execute();
     return payload;
+  };
+
+  // Attached to mutating routes only: reads (most of the traffic) pay nothing for it.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => MUTATING.has(m))) return;
+    route.preHandler = [...asArray(route.preHandler), claim];
+    route.onSend = [...asArray(route.onSend), store] as typeof route.onSend;
   });
+}
+
+function asArray<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 /** Keys older than a day are forgotten (a retry window, not an archive). */

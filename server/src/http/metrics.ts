@@ -14,10 +14,12 @@ const httpDuration = new client.Histogram({
 export const metricsRegistry = registry;
 
 export function installMetrics(app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style: no promise per request on the hottest hook.
+  app.addHook('onResponse', (request, reply, done) => {
     httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }

@@ -28,10 +28,11 @@ export async function searchPersons(db: Db, rawQuery: string, regionPrefix: stri
   let query = db.selectFrom('persons').selectAll('persons').where('persons.region_code', 'like', `${escapeLike(regionPrefix)}%`);
   switch (kind) {
     case 'resident_id': {
+      // The hot path of every counter (P2): one unique-index probe, the scope checked on the row.
       const parsed = parseResidentId(q);
       if (!parsed.ok) return { kind, rows: [] };
-      query = query.where('persons.resident_id', '=', parsed.value.id);
-      break;
+      const row = await db.selectFrom('persons').selectAll().where('resident_id', '=', parsed.value.id).executeTakeFirst();
+      return { kind, rows: row && row.region_code.startsWith(regionPrefix) ? [row] : [] };
     }
     case 'phone':
       query = query.where('persons.phone', '=', q);
