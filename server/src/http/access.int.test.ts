@@ -159,10 +159,12 @@ test("a citizen cannot read another person's records: the answer is the same as 
     assert.ok(!other.body.includes(zhang.residentId) && !other.body.includes('张伟'));
   }
   // Staff-only reads are closed to citizens outright.
-  for (const url of [`/api/persons?q=zhang`, `/api/persons/${li.personId}/history`, '/api/audit', '/api/regions']) {
+  for (const url of [`/api/persons?q=zhang`, `/api/persons/${li.personId}/history`, '/api/audit', '/api/duplicates']) {
     const res = await t.app.inject({ method: 'GET', url, headers: { cookie } });
     assert.equal(res.statusCode, 403, url);
   }
+  // Regions and service points are public information, open to every signed-in user.
+  assert.equal((await t.app.inject({ method: 'GET', url: '/api/regions', headers: { cookie } })).statusCode, 200);
 });
 
 test('a teller works only inside their region: reads, unmasking, corrections and registrations outside are refused', async () => {

@@ -10,40 +10,24 @@ export interface DomainEvent {
   payload: Record<string, unknown>;
 }
 
+// Time-ordered ids: the event_id index grows at its right edge.
+function outboxRow(event: DomainEvent, eventId: string) {
+  return {
+    event_id: eventId,
+    type: event.type,
+    aggregate_type: event.aggregateType,
+    aggregate_id: event.aggregateId,
+    partition_key: event.partitionKey ?? event.aggregateId,
+    payload: JSON.stringify(event.payload),
+  };
+}
+
 /**
  * Records a domain event. Call it with the transaction that makes the change, so
  * the event exists if and only if the change was committed.
  */
 export async function recordEvent(trx: Db, event: DomainEvent): Promise<string> {
-  // Time-ordered: the event_id index grows at its right edge.
   const eventId = uuid7();
-  await trx
-    .insertInto('outbox')
-    .values({
-      event_id: eventId,
-      type: event.type,
-      aggregate_type: event.aggregateType,
-      aggregate_id: event.aggregateId,
-      partition_key: event.partitionKey ?? event.aggregateId,
-      payload: JSON.stringify(event.payload),
-    })
-    .execute();
+  await trx.insertInto('outbox').values(outboxRow(event, eventId)).execute();
   return eventId;
-}
-
-export async function recordEvents(trx: Db, events: DomainEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await trx
-    .insertInto('outbox')
-    .values(
-      events.map((event) => ({
-        event_id: uuid7(),
-        type: event.type,
-        aggregate_type: event.aggregateType,
-        aggregate_id: event.aggregateId,
-        partition_key: event.partitionKey ?? event.aggregateId,
-        payload: JSON.stringify(event.payload),
-      })),
-    )
-    .execute();
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/connect.js';
+import { uuid7 } from '../../lib/uuid7.js';
 import { AppError, type FieldError } from '../../http/errors.js';
 import { appendAudit, type Actor } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
@@ -41,7 +41,7 @@ export function presentOrganisation(o: Selectable<OrganisationTable>) {
 
 export async function createOrganisation(db: Db, actor: Actor, org: ValidOrganisation) {
   return db.transaction().execute(async (trx) => {
-    const orgId = randomUUID();
+    const orgId = uuid7();
     const row = await trx.insertInto('organisations').values({ org_id: orgId, ...org }).onConflict((oc) => oc.column('credit_code').doNothing()).returningAll().executeTakeFirst();
     if (!row) throw new AppError('ORGANISATION_EXISTS');
     await recordEvent(trx, { type: 'organisation.created', aggregateType: 'organisation', aggregateId: orgId, payload: { orgId, creditCode: org.credit_code, regionCode: org.region_code } });
