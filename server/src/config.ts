@@ -29,7 +29,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: intFrom(env.PORT, 3000, 'PORT'),
     host: env.HOST || '0.0.0.0',
-    dataDir: path.resolve(env.DATA_DIR || './data'),
+    // Relative to where the user ran the command: `npm start` at the repository root runs the
+    // server inside server/, but npm keeps the user's folder in INIT_CWD.
+    dataDir: path.resolve(env.INIT_CWD || process.cwd(), env.DATA_DIR || 'data'),
     databaseUrl: env.DATABASE_URL || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     seedPersons: intFrom(env.SEED_PERSONS, 20_000, 'SEED_PERSONS'),
