@@ -1,4 +1,4 @@
-import type { InsuranceType, InsuredStatusValue } from '../rights/schema.js';
+import type { ContributionEntryTable, InsuranceType, InsuredStatusValue } from '../rights/schema.js';
 import type { Employer } from './employers.js';
 import {
   AS_OF_MONTH,
@@ -32,15 +32,8 @@ export interface StatusRow {
   prior_months: number;
 }
 
-export interface EntryRow {
-  insurance_type: InsuranceType;
-  month: string;
-  org_id: string | null;
-  base_fen: number;
-  employer_fen: number;
-  employee_fen: number;
-  paid: boolean;
-}
+/** One month of contributions, as the rights record stores it (without the person key). */
+export type EntryRow = Omit<ContributionEntryTable, 'person_id'>;
 
 /** A run of contribution months with one employer (or none: a flexible worker). */
 export interface Spell {

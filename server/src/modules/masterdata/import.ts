@@ -23,22 +23,14 @@ export interface ImportOptions {
   profile?: Record<string, number> | undefined;
 }
 
-export interface ImportResult {
+/** The outcome of one import: the counts of every chunk added up, and where the report is. */
+export interface ImportResult extends ChunkCounts {
   batchId: string;
   file: string;
   format: 'csv' | 'xlsx';
   encoding: string;
   sha256: string;
   total: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  /** Rows held back as suspected duplicates (never inserted). */
-  queued: number;
-  /** Of those, rows that put a new entry in the review queue (0 when the same file is imported again). */
-  queuedNew: number;
-  keptByProvenance: number;
   reportPath: string;
   seconds: number;
   rowsPerSecond: number;

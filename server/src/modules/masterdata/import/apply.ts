@@ -20,7 +20,9 @@ export interface ChunkCounts {
   updated: number;
   unchanged: number;
   rejected: number;
+  /** Rows held back as suspected duplicates (never inserted). */
   queued: number;
+  /** Of those, rows that put a new entry in the review queue (0 when the same file is imported again). */
   queuedNew: number;
   /** Field values left alone because a person or an authority set them. */
   keptByProvenance: number;
