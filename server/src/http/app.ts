@@ -20,6 +20,7 @@ import { PROBLEM_CONTENT_TYPE, problemOf } from './errors.js';
 import { platformRoutes } from '../modules/platform/routes.js';
 import { iamRoutes } from '../modules/iam/routes.js';
 import { masterdataRoutes } from '../modules/masterdata/routes.js';
+import { importRoutes } from '../modules/masterdata/import-routes.js';
 import { auditRoutes } from '../modules/audit/routes.js';
 import { rightsRoutes } from '../modules/rights/routes.js';
 import type { SmsSender } from '../modules/iam/sms.js';
@@ -105,6 +106,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(platformRoutes);
   await app.register(iamRoutes);
   await app.register(masterdataRoutes);
+  await app.register(importRoutes);
   await app.register(auditRoutes);
   await app.register(rightsRoutes);
 

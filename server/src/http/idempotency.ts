@@ -35,7 +35,9 @@ export function installIdempotency(app: FastifyInstance): void {
       throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/headers/idempotency-key', reason: 'must be 1 to 200 characters', code: 'length' }] });
     }
     const scope = request.principal?.userId ?? `anon:${request.ip}`;
-    const bodyHash = sha256Hex(canonicalJson({ m: request.method, u: request.routeOptions.url, p: request.params, q: request.query, b: request.body ?? null }));
+    // A file upload is hashed as bytes; a JSON body by its canonical form (key order does not matter).
+    const body = Buffer.isBuffer(request.body) ? { sha256: sha256Hex(request.body) } : request.body ?? null;
+    const bodyHash = sha256Hex(canonicalJson({ m: request.method, u: request.routeOptions.url, p: request.params, q: request.query, b: body }));
     const claimed = await app.db
       .insertInto('idempotency_keys')
       .values({ scope, key, method: request.method, path: request.url, body_hash: bodyHash, status_code: null, response: null })

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config.js';
 import type { Db, DbHandle } from '../db/connect.js';
@@ -82,7 +85,7 @@ export async function setupTestApp(opts: { seed?: boolean } = {}): Promise<TestC
   let app: App;
   try {
     city = opts.seed === false ? { userIds: {}, persons: {} } : await seedSmallCity(handle.db);
-    const config = { ...loadConfig({}), logLevel: 'silent', cookieSecure: true };
+    const config = { ...loadConfig({}), dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-test-')), logLevel: 'silent', cookieSecure: true };
     app = await buildApp({ db: handle.db, config, logger: false, webDist: '/nonexistent' });
     await app.ready();
   } catch (e) {
