@@ -8,6 +8,9 @@ import { useSession } from '../session';
 import { useRegionNames } from '../components/regions';
 import { PersonDetails } from '../components/PersonDetails';
 
+/** The server's default page of results: reaching it means there may be more. */
+const SEARCH_LIMIT = 20;
+
 interface SearchResult {
   kind: string;
   items: PersonMasked[];
@@ -171,7 +174,7 @@ export default function StaffSearchPage() {
       {result && (
         <>
           <Typography.Paragraph role="status" data-testid="result-count">
-            {t('search.resultCount', { count: result.items.length })}
+            {t(result.items.length >= SEARCH_LIMIT ? 'search.resultCountCapped' : 'search.resultCount', { count: result.items.length })}
             {result.items.length > 0 && ` · ${t('search.matchedBy', { kind: t(`search.kinds.${result.kind}`, { defaultValue: result.kind }) })}`}
           </Typography.Paragraph>
           {phone ? (
