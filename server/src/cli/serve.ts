@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { buildApp } from '../http/app.js';
+import { purgeIdempotencyKeys } from '../http/idempotency.js';
 import { natsPublisher } from '../modules/events/nats.js';
 import { startRelay } from '../modules/events/relay.js';
 import { countPersons } from '../modules/masterdata/persons.js';
@@ -28,7 +29,13 @@ export async function serve(config: Config): Promise<void> {
       await publisher.close();
     };
   }
+  // Housekeeping: forget idempotency keys past their retry window, hourly.
+  const purge = setInterval(() => {
+    purgeIdempotencyKeys(handle.db).catch((err) => app.log.error({ err }, 'purging idempotency keys failed'));
+  }, 60 * 60 * 1000);
+  purge.unref();
   const shutdown = async () => {
+    clearInterval(purge);
     await stopRelay?.();
     await app.close();
     await handle.close();

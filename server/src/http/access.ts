@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
 import type { Principal, RouteAccess } from './context.js';
@@ -54,8 +53,4 @@ export function installAccessControl(app: FastifyInstance): void {
     if (access === 'authenticated') return;
     if (!access || !principal.permissions.has(access)) throw new AppError('FORBIDDEN');
   });
-}
-
-export function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }

@@ -178,3 +178,13 @@ test('/openapi.json is OpenAPI 3.1 describing the API, and /docs serves the inte
   const json = await t.app.inject({ method: 'GET', url: '/docs/json' });
   assert.equal(json.json().openapi, '3.1.0');
 });
+
+test('idempotency keys are kept for a day of retries, then purged', async () => {
+  const { purgeIdempotencyKeys } = await import('./idempotency.js');
+  const row = { method: 'POST', path: '/api/persons', body_hash: 'x', status_code: 201, response: null };
+  await t.db.insertInto('idempotency_keys').values({ ...row, scope: 'purge-test', key: 'old', created_at: new Date(Date.now() - 25 * 3600 * 1000) }).execute();
+  await t.db.insertInto('idempotency_keys').values({ ...row, scope: 'purge-test', key: 'recent', created_at: new Date(Date.now() - 23 * 3600 * 1000) }).execute();
+  assert.ok((await purgeIdempotencyKeys(t.db)) >= 1);
+  const left = await t.db.selectFrom('idempotency_keys').select('key').where('scope', '=', 'purge-test').execute();
+  assert.deepEqual(left.map((r) => r.key), ['recent']);
+});

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256Hex } from '../lib/hash.js';
 import { AppError } from './errors.js';
+import type { Db } from '../db/connect.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const HEADER = 'idempotency-key';
@@ -92,7 +93,8 @@ function asArray<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
-/** Keys older than a day are forgotten (a retry window, not an archive). */
-export async function purgeIdempotencyKeys(app: FastifyInstance): Promise<void> {
-  await app.db.deleteFrom('idempotency_keys').where('created_at', '<', sql<Date>`now() - interval '24 hours'`).execute();
+/** Keys older than a day are forgotten (a retry window, not an archive). Safe on every replica at once. */
+export async function purgeIdempotencyKeys(db: Db): Promise<number> {
+  const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', sql<Date>`now() - interval '24 hours'`).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

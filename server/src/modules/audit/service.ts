@@ -104,15 +104,6 @@ export async function appendAudit(trx: Db, actor: Actor, input: AuditEntryInput)
   return fields.seq;
 }
 
-/** Runs `fn` and its audit entry in one transaction (for callers not already in one). */
-export async function withAudit<T>(db: Db, actor: Actor, fn: (trx: Db) => Promise<{ result: T; audit: AuditEntryInput }>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    const { result, audit } = await fn(trx);
-    await appendAudit(trx, actor, audit);
-    return result;
-  });
-}
-
 export type ChainProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'broken-link';
 
 export interface ChainProblem {

@@ -84,8 +84,3 @@ export async function revokeSession(db: Db, sessionId: string): Promise<void> {
   cache.delete(sessionId);
   await db.updateTable('sessions').set({ revoked_at: new Date() }).where('session_id', '=', sessionId).execute();
 }
-
-export async function revokeAllSessionsOf(db: Db, userId: string): Promise<void> {
-  for (const [id, entry] of cache) if (entry.principal.userId === userId) cache.delete(id);
-  await db.updateTable('sessions').set({ revoked_at: new Date() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
-}
