@@ -1,4 +1,8 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's catalog/ folder (server/src/config.ts → ../../catalog). */
+export const DEFAULT_CATALOG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../catalog');
 
 /** Process configuration, read once from the environment (see README's table). */
 export interface Config {
@@ -16,6 +20,8 @@ export interface Config {
   natsUrl: string | undefined;
   /** Development SMS sender writes codes to the log and to the test inbox. */
   smsSender: 'log';
+  /** The reviewed YAML a bureau edits (items/, parameters/, calendars/): loaded at start. */
+  catalogDir: string;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -39,5 +45,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: env.COOKIE_SECURE !== 'false',
     natsUrl: env.NATS_URL || undefined,
     smsSender: 'log',
+    catalogDir: env.CATALOG_DIR ? path.resolve(env.INIT_CWD || process.cwd(), env.CATALOG_DIR) : DEFAULT_CATALOG_DIR,
   };
 }
