@@ -10,8 +10,15 @@ interface SessionState {
 
 const SessionContext = createContext<SessionState | null>(null);
 
+/** Where a user lands after signing in: the first area their roles open. */
 export function homePathFor(me: Me): string {
-  return me.kind === 'citizen' ? '/me' : '/staff/search';
+  if (me.kind === 'citizen') return '/me';
+  const has = (...roles: string[]) => roles.some((r) => me.roles.includes(r));
+  if (has('employer_agent') && !has('teller', 'administrator')) return '/employer';
+  if (has('teller', 'administrator')) return '/staff/search';
+  if (has('reviewer', 'approver')) return '/backoffice';
+  if (has('supervisor', 'auditor', 'analyst')) return '/supervision';
+  return '/staff/search';
 }
 
 export function SessionProvider({ children }: { children: ReactNode }) {

@@ -4,10 +4,14 @@ import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { parseResidentId, RESIDENT_ID_REASONS } from '../modules/masterdata/identity/resident-id.js';
 import { verifyAuditChain } from '../modules/audit/service.js';
+import { verifyAuditCheckpoints } from '../modules/seals/checkpoints.js';
+import { registerTrustCommands } from '../modules/seals/cli.js';
+import { configureSeals } from '../modules/seals/master-key.js';
 import { serve } from './serve.js';
 import { seedDemoCity } from '../modules/demo/seed.js';
 import { importPersonsFile } from '../modules/masterdata/import.js';
 import { progressBar } from './progress.js';
+import { registerPolicyCommands } from '../modules/policy/cli.js';
 
 const program = new Command();
 program.name('tongban').description('Tongban (通办) — integrated HR and social security public services platform').exitOverride();
@@ -84,12 +88,19 @@ audit
     const h = await openDatabase(config);
     await migrateToLatest(h.db);
     const bar = progressBar('entries');
-    const report = await verifyAuditChain(h.db, bar.update);
+    const chain = await verifyAuditChain(h.db, bar.update);
     bar.stop();
+    // Signed checkpoints show what the chain alone cannot: entries cut off its end.
+    configureSeals({ dataDir: config.dataDir });
+    const checkpoints = await verifyAuditCheckpoints(h.db);
+    const problems = [...chain.problems, ...checkpoints.problems].sort((a, b) => a.seq - b.seq);
+    const report = { ...chain, ok: problems.length === 0, problems, checkpoints: { checked: checkpoints.checked, latestSeq: checkpoints.latest } };
     console.log(JSON.stringify(report, null, 2));
     await h.close();
     if (!report.ok) process.exit(1);
   });
+
+registerTrustCommands(program, audit);
 
 const id = program.command('id').description('Resident ID tools');
 id
@@ -104,6 +115,8 @@ id
     }
     console.log(JSON.stringify({ id: r.value.id, birthDate: r.value.birthDate, sex: r.value.sex, area: r.value.area, upgraded: r.value.upgraded }));
   });
+
+registerPolicyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

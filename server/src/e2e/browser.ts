@@ -15,6 +15,12 @@ import { openDatabase, type DbHandle } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { buildApp, type App } from '../http/app.js';
 import { seedSmallCity } from '../test/fixtures.js';
+import { syncParameterCatalog } from '../modules/policy/parameters.js';
+import { syncCatalogue } from '../modules/catalogue/service.js';
+import { startCaseWorkers } from '../modules/cases/worker.js';
+import { createStaffUser } from '../modules/iam/service.js';
+import type { Role } from '../modules/iam/roles.js';
+import type { Db } from '../db/connect.js';
 
 export { PASSWORD } from '../test/fixtures.js';
 
@@ -37,6 +43,9 @@ export const CHROMIUM_ARGS = [
 
 export const DESKTOP = { width: 1280, height: 860 };
 export const PHONE = { width: 390, height: 844 };
+
+export const KIOSK = { width: 1080, height: 1920 };
+export const WIDE = { width: 1440, height: 900 };
 
 export function assertWebBuilt(): void {
   if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
@@ -61,7 +70,12 @@ export async function startServer(): Promise<TestServer> {
     await migrateToLatest(handle.db);
     const city = await seedSmallCity(handle.db);
     const config = { ...loadConfig({}), dataDir, logLevel: 'silent', cookieSecure: true };
+    // As `tongban serve` does: the policy parameters, calendars and service items from catalog/.
+    await syncParameterCatalog(handle.db, config.catalogDir);
+    await syncCatalogue(handle.db, config.catalogDir);
     const app = await buildApp({ db: handle.db, config, logger: false, webDist: WEB_DIST });
+    // Case timers and business chains (a card reported lost becomes lost), as in `serve`.
+    const stopWorkers = startCaseWorkers(handle.db, { error: () => undefined, info: () => undefined, warn: () => undefined } as never, 200);
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     if (!address || typeof address === 'string') throw new Error('no port');
@@ -71,6 +85,7 @@ export async function startServer(): Promise<TestServer> {
       handle,
       city,
       close: async () => {
+        await stopWorkers();
         await app.close();
         await handle.close();
         fs.rmSync(dataDir, { recursive: true, force: true });
@@ -90,7 +105,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** A fresh browser profile (no cookies, empty localStorage) in the given language. */
 export async function newContext(browser: Browser, opts: { viewport?: { width: number; height: number }; lang?: 'zh-CN' | 'en' } = {}): Promise<BrowserContext> {
-  const phone = opts.viewport?.width === PHONE.width;
+  const phone = opts.viewport?.width === PHONE.width || opts.viewport?.width === KIOSK.width;
   const context = await browser.newContext({
     viewport: opts.viewport ?? DESKTOP,
     locale: 'zh-CN',
@@ -149,4 +164,37 @@ export async function staffLogin(page: Page, base: string, username: string, pas
   await panel.getByLabel(/^(用户名|Username)$/).fill(username);
   await panel.getByLabel(/^(密码|Password)$/).fill(password);
   await panel.getByRole('button', { name: /^(登\s?录|Sign in)$/ }).click();
+}
+
+export async function citizenLogin(page: Page, base: string, residentId: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByRole('tab', { name: /居民|Resident/ }).click();
+  const panel = page.getByRole('tabpanel', { name: /居民|Resident/ });
+  await panel.getByLabel(/^(身份证号|Resident ID number)$/).fill(residentId);
+  await panel.getByLabel(/^(密码|Password)$/).fill(password);
+  await panel.getByRole('button', { name: /^(登\s?录|Sign in)$/ }).click();
+  await page.waitForURL(`${base}/me`);
+}
+
+/** Another staff member for a test (the small city has no reviewer and one administrator). */
+export async function addStaff(db: Db, username: string, role: Role, servicePointId: string, scopeRegion: string): Promise<string> {
+  return createStaffUser(db, { username, displayName: username, password: PASSWORD_FOR_STAFF, roles: [role], servicePointId, scopeRegion });
+}
+const PASSWORD_FOR_STAFF = 'Tongban#2026';
+
+/** A social security card for a person of the small city (the fixtures give none). */
+export async function giveCard(db: Db, personId: string, cardNo: string): Promise<void> {
+  await db.insertInto('ss_cards').values({ card_no: cardNo, person_id: personId, status: 'active', issued_at: '2020-05-01' }).execute();
+}
+
+/** No sideways scrolling: the page is no wider than the viewport. */
+export async function assertNoHorizontalScroll(page: Page, where: string): Promise<void> {
+  const o = await horizontalOverflow(page);
+  if (o.scrollWidth > o.innerWidth) throw new Error(`${where}: page is ${o.scrollWidth}px wide in a ${o.innerWidth}px viewport`);
+}
+
+/** No serious or critical axe-core violation. */
+export async function assertAccessible(page: Page, where: string): Promise<void> {
+  const bad = seriousOrWorse(await axeViolations(page));
+  if (bad.length) throw new Error(`${where}: ${JSON.stringify(bad, null, 2)}`);
 }

@@ -23,6 +23,14 @@ import { masterdataRoutes } from '../modules/masterdata/routes.js';
 import { importRoutes } from '../modules/masterdata/import-routes.js';
 import { auditRoutes } from '../modules/audit/routes.js';
 import { rightsRoutes } from '../modules/rights/routes.js';
+import { casesRoutes } from '../modules/cases/routes.js';
+import { archiveRoutes } from '../modules/archives/routes.js';
+import { FsArchiveStore, setDefaultArchiveStore, type ArchiveStore } from '../modules/archives/store.js';
+import { sealRoutes } from '../modules/seals/routes.js';
+import { configureSeals } from '../modules/seals/master-key.js';
+import { documentRoutes } from '../modules/documents/routes.js';
+import { catalogueRoutes } from '../modules/catalogue/routes.js';
+import { policyRoutes } from '../modules/policy/routes.js';
 import type { SmsSender } from '../modules/iam/sms.js';
 import { LogSmsSender } from '../modules/iam/sms.js';
 
@@ -31,6 +39,7 @@ declare module 'fastify' {
     db: Db;
     config: Config;
     sms: SmsSender;
+    archiveStore: ArchiveStore;
   }
 }
 
@@ -72,6 +81,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('db', opts.db);
   app.decorate('config', opts.config);
   app.decorate('sms', new LogSmsSender(opts.db, app.log));
+  // Archived bytes under <dataDir>/archives; seal keys encrypted under <dataDir>/master.key unless TONGBAN_MASTER_KEY is set.
+  const archiveStore = FsArchiveStore.forDataDir(opts.config.dataDir);
+  app.decorate('archiveStore', archiveStore);
+  setDefaultArchiveStore(archiveStore);
+  configureSeals({ dataDir: opts.config.dataDir });
 
   installErrorHandling(app);
   app.addSchema(ProblemSchema);
@@ -109,6 +123,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(importRoutes);
   await app.register(auditRoutes);
   await app.register(rightsRoutes);
+  await app.register(casesRoutes);
+  await app.register(archiveRoutes);
+  await app.register(sealRoutes);
+  await app.register(documentRoutes);
+  await app.register(catalogueRoutes);
+  await app.register(policyRoutes);
 
   const webDist = opts.webDist ?? DEFAULT_WEB_DIST;
   if (fs.existsSync(path.join(webDist, 'index.html'))) {

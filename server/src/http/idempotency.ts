@@ -10,8 +10,13 @@ const HEADER = 'idempotency-key';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Sign-in and sign-out set cookies, which a replay cannot give back: they opt out. */
-    idempotency?: false;
+    /**
+     * Sign-in and sign-out set cookies, which a replay cannot give back: they opt out.
+     * `reclaimAfterMs`: a claim still without a response after this long is taken over by a
+     * retry (its server died mid-request). Only for routes whose handler is idempotent on
+     * its own (case submission keeps the key with the case), so a takeover cannot duplicate.
+     */
+    idempotency?: false | { reclaimAfterMs: number };
   }
   interface FastifyRequest {
     idempotencyClaim: { scope: string; key: string } | null;
@@ -52,7 +57,14 @@ export function installIdempotency(app: FastifyInstance): void {
     const existing = await app.db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
     if (!existing) throw new AppError('IDEMPOTENCY_IN_PROGRESS');
     if (existing.body_hash !== bodyHash) throw new AppError('IDEMPOTENCY_KEY_REUSED');
-    if (existing.status_code === null) throw new AppError('IDEMPOTENCY_IN_PROGRESS');
+    if (existing.status_code === null) {
+      const policy = request.routeOptions.config?.idempotency;
+      if (policy && (await reclaimStale(app.db, scope, key, policy.reclaimAfterMs))) {
+        request.idempotencyClaim = { scope, key };
+        return;
+      }
+      throw new AppError('IDEMPOTENCY_IN_PROGRESS');
+    }
     const stored = existing.response as { contentType: string; body: string };
     reply.header('idempotent-replayed', 'true').type(stored.contentType).status(existing.status_code);
     return reply.send(stored.body);
@@ -87,6 +99,12 @@ export function installIdempotency(app: FastifyInstance): void {
     route.preHandler = [...asArray(route.preHandler), claim];
     route.onSend = [...asArray(route.onSend), store] as typeof route.onSend;
   });
+}
+
+/** Takes over a claim left without a response for longer than `afterMs` (one winner). */
+async function reclaimStale(db: Db, scope: string, key: string, afterMs: number): Promise<boolean> {
+  const r = await sql`update idempotency_keys set created_at = now() where scope = ${scope} and key = ${key} and status_code is null and created_at < now() - make_interval(secs => ${afterMs / 1000})`.execute(db);
+  return Number(r.numAffectedRows ?? 0) === 1;
 }
 
 function asArray<T>(v: T | T[] | undefined): T[] {

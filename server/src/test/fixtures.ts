@@ -5,11 +5,13 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../config.js';
 import type { Db, DbHandle } from '../db/connect.js';
 import { buildApp, type App } from '../http/app.js';
+import { syncParameterCatalog } from '../modules/policy/parameters.js';
 import { SYSTEM_ACTOR } from '../modules/audit/service.js';
 import { createCitizenUser, createStaffUser } from '../modules/iam/service.js';
 import type { Role } from '../modules/iam/roles.js';
 import { makeResidentId } from '../modules/masterdata/identity/resident-id.js';
 import { createPerson, validatePerson } from '../modules/masterdata/persons.js';
+import { syncCatalogue } from '../modules/catalogue/service.js';
 import { freshDatabase } from './db.js';
 
 export const PASSWORD = 'Tongban#2026';
@@ -86,6 +88,8 @@ export async function setupTestApp(opts: { seed?: boolean } = {}): Promise<TestC
   try {
     city = opts.seed === false ? { userIds: {}, persons: {} } : await seedSmallCity(handle.db);
     const config = { ...loadConfig({}), dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-test-')), logLevel: 'silent', cookieSecure: true };
+    await syncParameterCatalog(handle.db, config.catalogDir);
+    await syncCatalogue(handle.db, config.catalogDir);
     app = await buildApp({ db: handle.db, config, logger: false, webDist: '/nonexistent' });
     await app.ready();
   } catch (e) {

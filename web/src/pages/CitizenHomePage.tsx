@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Card, Flex, Table, Tag, Typography, type TableColumnsType } from 'antd';
+import { Alert, Button, Card, Flex, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, messageOf, type PersonFull, type RightsSummary } from '../api';
 import { useSession } from '../session';
 import { PersonDetails } from '../components/PersonDetails';
 import { Loading } from '../components/Loading';
 import { useRegionNames } from '../components/regions';
+import { SimpleTable, type SimpleColumn } from '../components/SimpleTable';
 
 type Insurance = RightsSummary['insurances'][number];
 
@@ -54,17 +55,12 @@ export default function CitizenHomePage() {
     );
   if (!person || !rights) return <Loading />;
 
-  const columns: TableColumnsType<Insurance> = [
-    { key: 'type', title: t('me.type'), dataIndex: 'insuranceType', render: (v: string) => t(`insurance.${v}`, { defaultValue: v }) },
-    {
-      key: 'status',
-      title: t('me.status'),
-      dataIndex: 'status',
-      render: (v: string) => <Tag color={STATUS_COLOURS[v] ?? '#595959'}>{t(`insuredStatus.${v}`, { defaultValue: v })}</Tag>,
-    },
-    { key: 'since', title: t('me.since'), dataIndex: 'since', responsive: ['sm'] },
-    { key: 'total', title: t('me.totalMonths'), dataIndex: 'totalMonths', align: 'right', render: (v: number) => t('me.months', { count: v }) },
-    { key: 'last', title: t('me.lastMonth'), dataIndex: 'lastMonth', responsive: ['md'], render: (v: string | null) => v ?? t('person.none') },
+  const columns: SimpleColumn<Insurance>[] = [
+    { key: 'type', title: t('me.type'), render: (r) => t(`insurance.${r.insuranceType}`, { defaultValue: r.insuranceType }) },
+    { key: 'status', title: t('me.status'), render: (r) => <Tag color={STATUS_COLOURS[r.status] ?? '#595959'}>{t(`insuredStatus.${r.status}`, { defaultValue: r.status })}</Tag> },
+    { key: 'since', title: t('me.since'), render: (r) => r.since, wide: true },
+    { key: 'total', title: t('me.totalMonths'), align: 'right', render: (r) => t('me.months', { count: r.totalMonths }) },
+    { key: 'last', title: t('me.lastMonth'), render: (r) => r.lastMonth ?? t('person.none'), wide: true },
   ];
 
   return (
@@ -76,16 +72,7 @@ export default function CitizenHomePage() {
         <PersonDetails person={person} regionName={regionName} testId="own-record" />
       </Card>
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t('me.insurance')}</h2>}>
-        <Table<Insurance>
-          rowKey="insuranceType"
-          columns={columns}
-          dataSource={rights.insurances}
-          pagination={false}
-          scroll={{ x: 'max-content' }}
-          size="middle"
-          locale={{ emptyText: t('me.noInsurance') }}
-          data-testid="insurance-table"
-        />
+        <SimpleTable<Insurance> rowKey={(r) => r.insuranceType} columns={columns} rows={rights.insurances} empty={t('me.noInsurance')} testId="insurance-table" caption={t('me.insurance')} />
       </Card>
     </Flex>
   );

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { Alert, Button, Card, Form, Grid, Input, Modal, Table, Typography, type TableColumnsType } from 'antd';
 import { EyeOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
@@ -7,6 +7,7 @@ import { api, messageOf, type PersonFull, type PersonMasked } from '../api';
 import { useSession } from '../session';
 import { useRegionNames } from '../components/regions';
 import { PersonDetails } from '../components/PersonDetails';
+import { CounterIdentify } from '../components/CounterIdentify';
 
 /** The server's default page of results: reaching it means there may be more. */
 const SEARCH_LIMIT = 20;
@@ -125,7 +126,16 @@ export default function StaffSearchPage() {
   }, [q]);
 
   const columns: TableColumnsType<PersonMasked> = [
-    { key: 'name', title: t('person.name'), dataIndex: 'name', render: (v: string) => <strong>{v}</strong> },
+    {
+      key: 'name',
+      title: t('person.name'),
+      dataIndex: 'name',
+      render: (v: string, row: PersonMasked) => (
+        <Link to={`/staff/persons/${row.personId}`} data-testid="open-person">
+          <strong>{v}</strong>
+        </Link>
+      ),
+    },
     { key: 'residentId', title: t('person.residentId'), dataIndex: 'residentId', render: (v: string) => <span className="tb-mono">{v}</span> },
     { key: 'sex', title: t('person.sex'), dataIndex: 'sex', render: (v: string) => t(`person.sexes.${v}`, { defaultValue: v }), responsive: ['sm'] },
     { key: 'birthDate', title: t('person.birthDate'), dataIndex: 'birthDate', responsive: ['sm'] },
@@ -186,7 +196,9 @@ export default function StaffSearchPage() {
                 {result.items.map((p) => (
                   <li key={p.personId} className="tb-person-item" data-testid="result-item">
                     <div className="tb-person-head">
-                      <strong>{p.name}</strong>
+                      <Link to={`/staff/persons/${p.personId}`} data-testid="open-person">
+                        <strong>{p.name}</strong>
+                      </Link>
                       <span>
                         {t(`person.sexes.${p.sex}`, { defaultValue: p.sex })} · {p.birthDate}
                       </span>
@@ -218,6 +230,7 @@ export default function StaffSearchPage() {
           )}
         </>
       )}
+      {me?.permissions.includes('case.submit') && <CounterIdentify />}
       <UnmaskModal person={unmasking} onClose={() => setUnmasking(null)} regionName={regionName} />
     </Card>
   );

@@ -104,7 +104,8 @@ export async function appendAudit(trx: Db, actor: Actor, input: AuditEntryInput)
   return fields.seq;
 }
 
-export type ChainProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'broken-link';
+/** 'checkpoint': a signed checkpoint (seals/checkpoints.ts) that fails or names an entry no longer in the chain. */
+export type ChainProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'broken-link' | 'checkpoint';
 
 export interface ChainProblem {
   /** The entry concerned: its current seq, or for a deleted entry the seq it had. */

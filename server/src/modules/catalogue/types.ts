@@ -29,6 +29,7 @@ export interface ItemStep {
   /** Working days for this step (statutory = by law; promised = the bureau's own promise). */
   statutoryDays: number;
   promisedDays: number;
+  note?: Localised;
 }
 
 export interface MaterialSpec {
@@ -51,6 +52,8 @@ export interface ChainTrigger {
   action: 'start_item' | 'set_insured_status' | 'set_card_status' | 'start_pension' | 'start_unemployment_benefit' | 'event';
   item?: string;
   params?: Record<string, unknown>;
+  /** FEEL over Facts; absent = always. E.g. only start card application when the applicant has no card. */
+  when?: string;
 }
 
 export interface ServiceItem {
@@ -73,8 +76,34 @@ export interface ServiceItem {
   materials: MaterialSpec[];
   steps: ItemStep[];
   /** Whole-case limits in working days. */
-  timeLimit: { statutoryDays: number; promisedDays: number };
+  timeLimit: {
+    statutoryDays: number;
+    promisedDays: number;
+    /** Statutory extension (延长) in working days, with approval, e.g. arbitration +15 days. */
+    extensionDays?: number;
+    /** The law's own wording; where a law counts calendar days (日), how they were converted. */
+    note?: Localised;
+  };
   fee: { amountFen: number; basis?: Citation };
   outcomeDocuments: string[];
   chains?: ChainTrigger[];
+  /**
+   * YAML only (not stored in the definition): the day the file's version takes effect when it is
+   * first loaded or, if later than the version in force, when it changes. Absent = the sync date.
+   */
+  effectiveFrom?: string;
+  /** Free keywords for search (zh), e.g. 失业金, 下岗. */
+  keywords?: string[];
+}
+
+/** Workflow of a version: 草稿 → 待审核 → 已发布; retired = withdrawn before it took effect (or shadowed). */
+export const VERSION_STATUSES = ['draft', 'in_review', 'published', 'retired'] as const;
+export type VersionStatus = (typeof VERSION_STATUSES)[number];
+
+/** What the case engine gets: one immutable published version of an item. */
+export interface ItemVersionRef {
+  versionId: string;
+  version: number;
+  effectiveFrom: string;
+  item: ServiceItem;
 }

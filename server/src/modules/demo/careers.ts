@@ -33,7 +33,7 @@ export interface StatusRow {
 }
 
 /** One month of contributions, as the rights record stores it (without the person key). */
-export type EntryRow = Omit<ContributionEntryTable, 'person_id'>;
+export type EntryRow = Omit<ContributionEntryTable, 'person_id' | 'bill_id' | 'source' | 'transfer_out_id'>;
 
 /** A run of contribution months with one employer (or none: a flexible worker). */
 export interface Spell {

@@ -29,21 +29,37 @@ export const PERMISSIONS = [
   'audit.verify',
   'user.manage',
   'rights.read', // a person's insured status and contributions
+  'policy.read', // staff: policy parameters, the calculator, working-day calendar
+  'policy.manage', // administrators: draft and publish parameter versions (four eyes)
+  'archive.read', // staff: archived materials of persons in scope
+  'archive.upload', // staff: archive a material for a person in scope
+  'archive.manage', // propose a disposal, run the four-property check
+  'archive.dispose', // approve a disposal (a second person)
+  'document.issue', // staff: issue certificates for persons in scope
+  'seal.manage', // create, rotate and revoke seal keys
+  'catalogue.read', // staff: every version of a service item, drafts included
+  'catalogue.manage', // draft, review and publish service item versions (four eyes)
+  'case.read', // cases (办件): a citizen their own, staff within their scope and queues
+  'case.submit', // apply (citizens for themselves, tellers for the person at the counter)
+  'task.work', // claim, release, delegate and complete tasks of one's role and scope
+  'supervision.read', // overdue and near-due tasks, escalations
+  'override.request', // ask for a rule outcome to be overridden (with a reason)
+  'override.approve', // confirm or refuse an override (a second person)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const STAFF_BASE: Permission[] = ['agency.read'];
+const STAFF_BASE: Permission[] = ['agency.read', 'catalogue.read', 'policy.read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Regions and service points are public information: everyone signed in may read them.
-  citizen: ['self.read', 'agency.read'],
-  employer_agent: ['self.read', 'agency.read', 'organisation.read'],
-  teller: [...STAFF_BASE, 'person.read', 'person.unmask', 'person.write', 'organisation.read', 'rights.read'],
-  reviewer: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'duplicate.review'],
-  approver: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read'],
-  supervisor: [...STAFF_BASE, 'person.read', 'organisation.read', 'rights.read', 'audit.read'],
-  administrator: [...STAFF_BASE, 'person.read', 'person.write', 'person.import', 'duplicate.review', 'organisation.read', 'organisation.write', 'user.manage'],
-  auditor: [...STAFF_BASE, 'person.read', 'audit.read', 'audit.verify'],
+  citizen: ['self.read', 'agency.read', 'case.read', 'case.submit'],
+  employer_agent: ['self.read', 'agency.read', 'organisation.read', 'case.read', 'case.submit'],
+  teller: [...STAFF_BASE, 'person.read', 'person.unmask', 'person.write', 'organisation.read', 'rights.read', 'archive.read', 'archive.upload', 'document.issue', 'case.read', 'case.submit', 'task.work', 'override.request'],
+  reviewer: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'duplicate.review', 'archive.read', 'document.issue', 'case.read', 'task.work', 'override.request'],
+  approver: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'archive.read', 'document.issue', 'case.read', 'task.work', 'override.request', 'override.approve'],
+  supervisor: [...STAFF_BASE, 'person.read', 'organisation.read', 'rights.read', 'audit.read', 'archive.read', 'archive.manage', 'archive.dispose', 'case.read', 'supervision.read', 'override.approve'],
+  administrator: [...STAFF_BASE, 'policy.manage', 'catalogue.manage', 'person.read', 'person.write', 'person.import', 'duplicate.review', 'organisation.read', 'organisation.write', 'user.manage', 'archive.manage', 'archive.dispose', 'seal.manage'],
+  auditor: [...STAFF_BASE, 'person.read', 'audit.read', 'audit.verify', 'archive.read', 'case.read', 'supervision.read'],
   analyst: [...STAFF_BASE, 'organisation.read'],
 };
 

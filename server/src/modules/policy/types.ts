@@ -52,6 +52,11 @@ export interface Facts {
     /** Social security card: none | active | lost | frozen | … */
     cardStatus?: string;
     retired?: boolean;
+    /**
+     * Which retirement age applies to a woman: 'female-cadre' (原法定退休年龄55周岁) or
+     * 'female-worker' (50周岁). Men are 'male' from `sex`. Also read from `answers.retirementCategory`.
+     */
+    retirementCategory?: RetirementCategory;
   };
   rights: {
     /** Status per insurance type ('active' | 'suspended' | 'stopped' | 'retired' | 'none'). */
@@ -78,6 +83,8 @@ export interface RuleSpec {
 
 export interface TraceEntry {
   ruleId: string;
+  /** Conditions decide eligibility; calculations produce `value` (kept so a replay knows which is which). */
+  kind?: 'condition' | 'calculation';
   name: { zh: string; en: string };
   expression: string;
   /** The facts and parameter values the expression read. */
@@ -88,6 +95,10 @@ export interface TraceEntry {
   value?: unknown;
   citation: Citation;
   failMessage?: { zh: string; en: string };
+  /** The parameter versions (and derived values' parameters) this rule read. */
+  parameters?: ParameterUse[];
+  /** Why a rule came out 'unknown' or looked odd (a fact missing, a non-boolean condition …). */
+  warnings?: string[];
 }
 
 export interface ParameterUse {
@@ -107,4 +118,35 @@ export interface Decision {
   results: Record<string, unknown>;
   /** SM3 of the canonical facts, so a replay can prove it saw the same inputs. */
   factsHash: string;
+}
+
+/** Status of a parameter version: drafts are invisible to evaluation until published. */
+export type ParameterStatus = 'draft' | 'published' | 'withdrawn';
+
+/** A parameter version with its administrative history (timeline and API). */
+export interface ParameterVersionRecord<T = unknown> extends ParameterVersion<T> {
+  status: ParameterStatus;
+  source: 'yaml' | 'api';
+  createdBy: string;
+  createdAt: string;
+  publishedBy: string | null;
+  publishedAt: string | null;
+  reason: string | null;
+  /** True for a published version replaced by a later publication for the same effective date. */
+  superseded: boolean;
+}
+
+/** What a parameter is (from catalog/parameters/*.yaml). */
+export interface ParameterDefinition {
+  key: string;
+  name: { zh: string; en: string };
+  unit: string;
+  scope: ParameterScope;
+  description?: string;
+}
+
+/** A statutory retirement age. */
+export interface AgeYm {
+  years: number;
+  months: number;
 }

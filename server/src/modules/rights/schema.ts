@@ -26,6 +26,12 @@ export interface ContributionEntryTable {
   employer_fen: number;
   employee_fen: number;
   paid: boolean;
+  /** The bill this month was assessed on (issue 4); null for legacy and transferred-in months. */
+  bill_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 'local' (assessed here), 'transfer_in' (imported from another pooling area). */
+  source: ColumnType<'local' | 'transfer_in', 'local' | 'transfer_in' | undefined, 'local' | 'transfer_in'>;
+  /** Set while the month has been transferred out to another area: it no longer counts here. */
+  transfer_out_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RightsTables {

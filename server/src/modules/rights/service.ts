@@ -6,7 +6,7 @@ export interface RightsSummary {
     insuranceType: InsuranceType;
     status: string;
     since: string;
-    /** Months before the monthly entries (legacy or transferred in) plus paid monthly entries. */
+    /** Months before the monthly entries (legacy) plus paid monthly entries (local or transferred in), each month once. */
     totalMonths: number;
     paidMonths: number;
     unpaidMonths: number;
@@ -27,6 +27,8 @@ export async function rightsSummary(db: Db, personId: string, recentMonths = 24)
       eb.fn.max('month').as('last'),
     ])
     .where('person_id', '=', personId)
+    // Months transferred out to another pooling area no longer count here (issue 4).
+    .where('transfer_out_id', 'is', null)
     .groupBy('insurance_type')
     .execute();
   const byType = new Map(counts.map((c) => [c.insurance_type, c]));

@@ -1,0 +1,478 @@
+/**
+ * The case (办件) and task engine. Every transition runs in one transaction that
+ * changes the case and its tasks, writes the case history, an audit entry and an
+ * outbox event together. Tasks are queued for a role in a scope, never for a person;
+ * two people finishing one task is settled by a conditional UPDATE (one wins, the
+ * other gets CONFLICT).
+ */
+import { sql, type Selectable } from 'kysely';
+import type { Db } from '../../db/connect.js';
+import { AppError } from '../../http/errors.js';
+import { uuid7 } from '../../lib/uuid7.js';
+import { appendAudit, type Actor } from '../audit/service.js';
+import { recordEvent } from '../events/outbox.js';
+import type { Citation } from '../policy/types.js';
+import type { ItemStep, ServiceItem } from '../catalogue/types.js';
+import type { CaseStatus, CaseTable, TaskTable } from './schema.js';
+import { FINAL_STATUSES } from './schema.js';
+import { addWorkingDays, itemVersion, ports } from './ports.js';
+import { chinaDate, chinaMidnight, nextDay } from './clock.js';
+import { nextNoticeNo } from './tracking.js';
+
+export type CaseRow = Selectable<CaseTable>;
+export type TaskRow = Selectable<TaskTable>;
+
+/** The staff member doing something: who, with which roles, seeing which region prefix. */
+export interface Staff {
+  userId: string;
+  roles: readonly string[];
+  scopeRegion: string | null;
+}
+
+export const SYSTEM_STAFF: Staff = { userId: '00000000-0000-7000-8000-000000000000', roles: [], scopeRegion: null };
+
+/** What each kind of step may do with its task. */
+export const STEP_ACTIONS: Record<string, readonly string[]> = {
+  accept: ['accept', 'not_accept', 'request_correction'],
+  review: ['approve', 'reject'],
+  approve: ['approve', 'reject'],
+  complete: ['complete'],
+  deliver: ['deliver'],
+};
+export type TaskAction = 'accept' | 'not_accept' | 'request_correction' | 'approve' | 'reject' | 'complete' | 'deliver';
+
+export interface ActionInput {
+  action: TaskAction;
+  reason?: string | undefined;
+  citation?: Citation | undefined;
+  /** For request_correction: the material codes still missing. */
+  missing?: { code: string; reason?: string | undefined }[] | undefined;
+}
+
+export interface Ctx {
+  actor: Actor;
+  now: Date;
+}
+
+const CENTRAL = 'central:';
+
+/** May this staff member see and work this task? Role and scope, nothing else. */
+export function canWorkTask(staff: Staff, task: Pick<TaskRow, 'role' | 'scope' | 'region_code'>): boolean {
+  if (!staff.roles.includes(task.role) || !staff.scopeRegion) return false;
+  // Central back-office tasks are seen by holders of the role whose scope covers the applicant.
+  if (task.scope.startsWith(CENTRAL)) return task.region_code.startsWith(staff.scopeRegion);
+  return task.scope.startsWith(staff.scopeRegion);
+}
+
+/**
+ * Where a step's task is queued. Acceptance (the first step) of an application made at a
+ * service point stays at that service point whatever the applicant's district (通办);
+ * `central` goes to the back office of the item's domain.
+ */
+export async function scopeOfStep(trx: Db, c: Pick<CaseRow, 'service_point_id' | 'region_code' | 'domain'>, step: ItemStep, index: number): Promise<string> {
+  if (step.scope === 'central') return `${CENTRAL}${c.domain}`;
+  if ((step.scope === 'service_point' || index === 0) && c.service_point_id) {
+    const sp = await trx.selectFrom('service_points').select('region_code').where('id', '=', c.service_point_id).executeTakeFirst();
+    if (sp) return sp.region_code;
+  }
+  return c.region_code;
+}
+
+function partitionKey(c: Pick<CaseRow, 'person_id' | 'org_id' | 'id'>): string {
+  return c.person_id ?? c.org_id ?? c.id;
+}
+
+export function caseEventPayload(c: CaseRow, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { caseId: c.id, trackingNo: c.tracking_no, itemCode: c.item_code, status: c.status, personId: c.person_id, orgId: c.org_id, ...extra };
+}
+
+/** History row + audit entry + outbox event for one transition of a case. */
+export async function recordTransition(
+  trx: Db,
+  ctx: Ctx,
+  c: CaseRow,
+  e: { kind: string; from: string | null; taskId?: string | null; detail?: Record<string, unknown> },
+): Promise<void> {
+  const detail = e.detail ?? {};
+  await trx
+    .insertInto('case_events')
+    .values({ case_id: c.id, person_id: c.person_id, org_id: c.org_id, actor_id: ctx.actor.userId, kind: e.kind, from_status: e.from, to_status: c.status, task_id: e.taskId ?? null, detail: JSON.stringify(detail) })
+    .execute();
+  await appendAudit(trx, ctx.actor, {
+    action: e.kind,
+    objectType: 'case',
+    objectId: c.id,
+    before: e.from ? { status: e.from } : null,
+    after: { status: c.status, trackingNo: c.tracking_no, itemCode: c.item_code, taskId: e.taskId ?? null, ...detail },
+  });
+  await recordEvent(trx, { type: e.kind, aggregateType: 'case', aggregateId: c.id, partitionKey: partitionKey(c), payload: caseEventPayload(c, { taskId: e.taskId ?? null, ...detail }) });
+}
+
+/** Audit + outbox for a task-only change (claim, release, delegate). */
+async function recordTaskChange(trx: Db, ctx: Ctx, t: TaskRow, kind: string, detail: Record<string, unknown>): Promise<void> {
+  await appendAudit(trx, ctx.actor, { action: kind, objectType: 'task', objectId: t.id, after: { caseId: t.case_id, step: t.step_key, status: t.status, ...detail } });
+  await recordEvent(trx, { type: kind, aggregateType: 'task', aggregateId: t.id, partitionKey: t.person_id ?? t.org_id ?? t.case_id, payload: { taskId: t.id, caseId: t.case_id, step: t.step_key, role: t.role, scope: t.scope, status: t.status, ...detail } });
+}
+
+/** Opens the task of step `index`, with its due dates and its overdue timer. */
+export async function openStepTask(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, index: number): Promise<TaskRow> {
+  const step = item.steps[index]!;
+  const today = chinaDate(ctx.now);
+  const [due, statutory, scope] = await Promise.all([
+    addWorkingDays(trx, today, step.promisedDays),
+    addWorkingDays(trx, today, step.statutoryDays),
+    scopeOfStep(trx, c, step, index),
+  ]);
+  const task = await trx
+    .insertInto('tasks')
+    .values({
+      id: uuid7(),
+      case_id: c.id,
+      person_id: c.person_id,
+      org_id: c.org_id,
+      step_key: step.key,
+      step_index: index,
+      role: step.role,
+      scope,
+      region_code: c.region_code,
+      status: 'open',
+      claimed_by: null,
+      claimed_at: null,
+      due_date: due,
+      statutory_due: statutory,
+      escalated_at: null,
+      completed_by: null,
+      completed_at: null,
+      action: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  // Overdue = still not done when the promised day is over (00:00 China time the next day).
+  await scheduleTimer(trx, { kind: 'task.overdue', dueAt: chinaMidnight(nextDay(due)), payload: { taskId: task.id }, dedupKey: `overdue:${task.id}` });
+  return task;
+}
+
+export async function scheduleTimer(trx: Db, t: { kind: string; dueAt: Date; payload: Record<string, unknown>; dedupKey?: string }): Promise<void> {
+  await trx
+    .insertInto('timers')
+    .values({ kind: t.kind, due_at: t.dueAt, payload: JSON.stringify(t.payload), dedup_key: t.dedupKey ?? null, fired_at: null, last_error: null })
+    .onConflict((oc) => oc.column('dedup_key').doNothing())
+    .execute();
+}
+
+/** Chains of the item that fire when the case ends this way: queued as timers, run by the workers. */
+async function scheduleChains(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, on: 'approved' | 'completed'): Promise<void> {
+  const chains = item.chains ?? [];
+  for (let i = 0; i < chains.length; i++) {
+    if (chains[i]!.on !== on) continue;
+    const triggerKey = `${on}:${i}`;
+    await scheduleTimer(trx, { kind: 'chain', dueAt: ctx.now, payload: { caseId: c.id, triggerKey }, dedupKey: `chain:${c.id}:${triggerKey}` });
+  }
+}
+
+async function updateCase(trx: Db, c: CaseRow, patch: Partial<Omit<CaseRow, 'id' | 'version' | 'created_at'>>): Promise<CaseRow> {
+  const row = await trx
+    .updateTable('cases')
+    .set({
+      ...(patch as Record<string, unknown>),
+      ...(patch.outcome_citation !== undefined ? { outcome_citation: patch.outcome_citation === null ? null : JSON.stringify(patch.outcome_citation) } : {}),
+      updated_at: new Date(),
+      version: sql<number>`version + 1`,
+    } as never)
+    .where('id', '=', c.id)
+    .where('version', '=', c.version)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new AppError('CONFLICT', { detail: 'the case was changed concurrently' });
+  return row;
+}
+
+/** The case row, locked for this transaction. */
+export async function lockCase(trx: Db, caseId: string): Promise<CaseRow> {
+  const c = await trx.selectFrom('cases').selectAll().where('id', '=', caseId).forUpdate().executeTakeFirst();
+  if (!c) throw new AppError('NOT_FOUND');
+  return c;
+}
+
+/** Index of the step whose passing decides the case (the last review or approval; acceptance when there is none). */
+export function decisiveIndex(item: ServiceItem): number {
+  let d = 0;
+  item.steps.forEach((s, i) => {
+    if (s.key === 'review' || s.key === 'approve') d = i;
+  });
+  return d;
+}
+
+/** Rules that failed and have no confirmed override: approval is refused while any remain. */
+export async function unmetRules(trx: Db, c: CaseRow): Promise<string[]> {
+  const decision = c.decision as unknown as { outcome: string; trace: { ruleId: string; result: string; value?: unknown }[] };
+  const failing = (decision.trace ?? []).filter((t) => t.result === 'fail').map((t) => t.ruleId);
+  if (failing.length === 0) return [];
+  const overridden = await trx.selectFrom('overrides').select('rule_id').where('case_id', '=', c.id).where('status', '=', 'approved').execute();
+  const ok = new Set(overridden.map((o) => o.rule_id));
+  return failing.filter((r) => !ok.has(r));
+}
+
+async function approve(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, taskId: string | null): Promise<CaseRow> {
+  const unmet = await unmetRules(trx, c);
+  if (unmet.length) throw new AppError('RULES_NOT_MET', { detail: `rules not met and not overridden: ${unmet.join(', ')}` });
+  const from = c.status;
+  c = await updateCase(trx, c, { status: 'approved', decided_at: ctx.now });
+  await recordTransition(trx, ctx, c, { kind: 'case.approved', from, taskId });
+  await scheduleChains(trx, ctx, c, item, 'approved');
+  return c;
+}
+
+async function complete(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, taskId: string | null): Promise<CaseRow> {
+  const from = c.status;
+  c = await updateCase(trx, c, { status: 'completed', completed_at: ctx.now, current_step: null });
+  await recordTransition(trx, ctx, c, { kind: 'case.completed', from, taskId });
+  await scheduleChains(trx, ctx, c, item, 'completed');
+  return c;
+}
+
+/**
+ * Applies an action to a case whose task `task` has just been marked done. Opens the
+ * next step's task when the process goes on.
+ */
+export async function applyAction(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, task: TaskRow, input: ActionInput): Promise<CaseRow> {
+  const step = item.steps[task.step_index]!;
+  const allowed = STEP_ACTIONS[step.key] ?? [];
+  if (!allowed.includes(input.action)) {
+    throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/action', reason: `a ${step.key} task allows: ${allowed.join(', ')}`, code: 'action' }] });
+  }
+  const from = c.status;
+  switch (input.action) {
+    case 'not_accept': {
+      const reason = requireReason(input);
+      c = await updateCase(trx, c, { status: 'not_accepted', decided_at: ctx.now, current_step: null, outcome_reason: reason, outcome_citation: (input.citation ?? null) as never });
+      await recordTransition(trx, ctx, c, { kind: 'case.not_accepted', from, taskId: task.id, detail: { reason, citation: input.citation ?? null } });
+      await ports.issueDocument(trx, 'not_accepted_notice', { caseId: c.id, trackingNo: c.tracking_no, itemCode: c.item_code, reason, citation: input.citation ?? null }, ctx.actor);
+      return c;
+    }
+    case 'reject': {
+      const reason = requireReason(input);
+      if (!input.citation?.law) {
+        throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/citation', reason: 'a rejection names its legal basis (citation.law)', code: 'required' }] });
+      }
+      c = await updateCase(trx, c, { status: 'rejected', decided_at: ctx.now, current_step: null, outcome_reason: reason, outcome_citation: input.citation as never });
+      await recordTransition(trx, ctx, c, { kind: 'case.rejected', from, taskId: task.id, detail: { reason, citation: input.citation } });
+      await ports.issueDocument(trx, 'rejection_decision', { caseId: c.id, trackingNo: c.tracking_no, itemCode: c.item_code, reason, citation: input.citation }, ctx.actor);
+      return c;
+    }
+    case 'request_correction': {
+      const missing = correctionList(item, input);
+      const notice = await issueNotice(trx, ctx, { kind: 'correction', c, item, missing });
+      c = await updateCase(trx, c, { status: 'correction_requested', current_step: step.key });
+      await recordTransition(trx, ctx, c, { kind: 'case.correction_requested', from, taskId: task.id, detail: { noticeNumber: notice.number, missing: missing.map((m) => m.code) } });
+      return c;
+    }
+    default:
+      break;
+  }
+
+  // The step passed (accept / approve / complete / deliver).
+  if (step.key === 'accept') {
+    c = await updateCase(trx, c, { status: 'accepted', accepted_at: ctx.now });
+    await recordTransition(trx, ctx, c, { kind: 'case.accepted', from, taskId: task.id });
+  }
+  const instant = item.instant;
+  if (instant || task.step_index === decisiveIndex(item)) c = await approve(trx, ctx, c, item, task.id);
+  if (step.key === 'complete' || (instant && c.status === 'approved')) c = await complete(trx, ctx, c, item, task.id);
+  if (step.key === 'deliver') {
+    const f = c.status;
+    c = await updateCase(trx, c, { status: 'delivered', current_step: null });
+    await recordTransition(trx, ctx, c, { kind: 'case.delivered', from: f, taskId: task.id });
+  }
+  const next = instant ? undefined : item.steps[task.step_index + 1];
+  if (!next) {
+    if (c.status === 'approved') c = await complete(trx, ctx, c, item, task.id);
+    else if (!FINAL_STATUSES.includes(c.status)) c = await updateCase(trx, c, { current_step: null });
+    return c;
+  }
+  await openStepTask(trx, ctx, c, item, task.step_index + 1);
+  const f = c.status;
+  const status: CaseStatus = next.key === 'review' || next.key === 'approve' ? 'in_review' : c.status;
+  c = await updateCase(trx, c, { status, current_step: next.key });
+  if (status !== f) await recordTransition(trx, ctx, c, { kind: 'case.in_review', from: f, taskId: task.id, detail: { step: next.key } });
+  return c;
+}
+
+function requireReason(input: ActionInput): string {
+  const reason = input.reason?.trim();
+  if (!reason) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/reason', reason: `${input.action} needs a reason`, code: 'required' }] });
+  return reason;
+}
+
+export interface MissingMaterial {
+  code: string;
+  name: { zh: string; en: string };
+  reason: string;
+}
+
+function correctionList(item: ServiceItem, input: ActionInput): MissingMaterial[] {
+  if (!input.missing?.length) {
+    throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/missing', reason: 'list every missing material at once (一次性告知)', code: 'required' }] });
+  }
+  const errors = [];
+  const out: MissingMaterial[] = [];
+  for (const [i, m] of input.missing.entries()) {
+    const spec = item.materials.find((s) => s.code === m.code);
+    if (!spec) errors.push({ field: `/body/missing/${i}/code`, reason: `${m.code} is not a material of ${item.code}`, code: 'unknown_material' });
+    else out.push({ code: spec.code, name: spec.name, reason: m.reason ?? input.reason ?? '材料缺失或不符合要求 / missing or not acceptable' });
+  }
+  if (errors.length) throw new AppError('VALIDATION_FAILED', { errors });
+  return out;
+}
+
+/** 一次性告知书: stored with a number; at submission there is no case. */
+export async function issueNotice(
+  trx: Db,
+  ctx: Ctx,
+  n: { kind: 'submission' | 'correction'; c?: CaseRow; item: ServiceItem; itemVersionId?: string; personId?: string | null; orgId?: string | null; missing: MissingMaterial[] },
+): Promise<{ id: string; number: string; createdAt: Date }> {
+  const number = await nextNoticeNo(trx, chinaDate(ctx.now));
+  const row = await trx
+    .insertInto('notices')
+    .values({
+      id: uuid7(),
+      number,
+      kind: n.kind,
+      case_id: n.c?.id ?? null,
+      item_code: n.item.code,
+      item_version_id: n.c?.item_version_id ?? n.itemVersionId ?? '',
+      person_id: n.c?.person_id ?? n.personId ?? null,
+      org_id: n.c?.org_id ?? n.orgId ?? null,
+      missing: JSON.stringify(n.missing),
+      issued_by: ctx.actor.userId,
+      channel: ctx.actor.channel ?? 'web',
+      service_point_id: ctx.actor.servicePointId,
+    })
+    .returning(['id', 'number', 'created_at'])
+    .executeTakeFirstOrThrow();
+  if (n.kind === 'submission') {
+    // A notice without a case is still a thing the bureau said: audited and published.
+    await appendAudit(trx, ctx.actor, { action: 'notice.issued', objectType: 'notice', objectId: row.id, after: { number, itemCode: n.item.code, missing: n.missing.map((m) => m.code) } });
+    await recordEvent(trx, { type: 'notice.issued', aggregateType: 'notice', aggregateId: row.id, partitionKey: n.personId ?? n.orgId ?? row.id, payload: { number, itemCode: n.item.code, personId: n.personId ?? null, orgId: n.orgId ?? null, missing: n.missing.map((m) => m.code) } });
+  }
+  await ports.issueDocument(trx, 'one_time_notice', { number, kind: n.kind, caseId: n.c?.id ?? null, itemCode: n.item.code, missing: n.missing }, ctx.actor);
+  return { id: row.id, number, createdAt: row.created_at };
+}
+
+// ---------------------------------------------------------------------------------
+// Task operations
+
+async function loadTaskFor(trx: Db, staff: Staff, taskId: string): Promise<TaskRow> {
+  const t = await trx.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
+  // A task outside one's role and scope looks exactly like a missing one.
+  if (!t || !canWorkTask(staff, t)) throw new AppError('NOT_FOUND');
+  return t;
+}
+
+export async function claimTask(db: Db, ctx: Ctx, staff: Staff, taskId: string): Promise<TaskRow> {
+  return db.transaction().execute(async (trx) => {
+    await loadTaskFor(trx, staff, taskId);
+    const t = await trx
+      .updateTable('tasks')
+      .set({ status: 'claimed', claimed_by: staff.userId, claimed_at: ctx.now, version: sql<number>`version + 1` })
+      .where('id', '=', taskId)
+      .where('status', '=', 'open')
+      .returningAll()
+      .executeTakeFirst();
+    if (!t) throw new AppError('CONFLICT', { detail: 'the task is no longer open' });
+    await recordTaskChange(trx, ctx, t, 'task.claimed', { claimedBy: staff.userId });
+    return t;
+  });
+}
+
+export async function releaseTask(db: Db, ctx: Ctx, staff: Staff, taskId: string): Promise<TaskRow> {
+  return db.transaction().execute(async (trx) => {
+    await loadTaskFor(trx, staff, taskId);
+    const t = await trx
+      .updateTable('tasks')
+      .set({ status: 'open', claimed_by: null, claimed_at: null, version: sql<number>`version + 1` })
+      .where('id', '=', taskId)
+      .where('status', '=', 'claimed')
+      .where('claimed_by', '=', staff.userId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!t) throw new AppError('CONFLICT', { detail: 'the task is not claimed by you' });
+    await recordTaskChange(trx, ctx, t, 'task.released', {});
+    return t;
+  });
+}
+
+/** Hands a task to another staff member who holds its role and sees its scope. */
+export async function delegateTask(db: Db, ctx: Ctx, staff: Staff, taskId: string, toUserId: string): Promise<TaskRow> {
+  return db.transaction().execute(async (trx) => {
+    const task = await loadTaskFor(trx, staff, taskId);
+    const target = await trx.selectFrom('users').select(['user_id', 'kind', 'roles', 'scope_region', 'disabled']).where('user_id', '=', toUserId).executeTakeFirst();
+    const targetStaff: Staff | null = target && target.kind === 'staff' && !target.disabled ? { userId: target.user_id, roles: target.roles, scopeRegion: target.scope_region } : null;
+    if (!targetStaff || !canWorkTask(targetStaff, task)) {
+      throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/toUserId', reason: `the user must hold the role ${task.role} and see the task's scope`, code: 'not_eligible' }] });
+    }
+    const t = await trx
+      .updateTable('tasks')
+      .set({ status: 'claimed', claimed_by: toUserId, claimed_at: ctx.now, version: sql<number>`version + 1` })
+      .where('id', '=', taskId)
+      // Only an open task, or one's own claimed task, can be handed on.
+      .where((eb) => eb.or([eb('status', '=', 'open'), eb.and([eb('status', '=', 'claimed'), eb('claimed_by', '=', staff.userId)])]))
+      .returningAll()
+      .executeTakeFirst();
+    if (!t) throw new AppError('CONFLICT', { detail: 'the task is done or claimed by someone else' });
+    await recordTaskChange(trx, ctx, t, 'task.delegated', { from: staff.userId, to: toUserId });
+    return t;
+  });
+}
+
+/**
+ * Completes a task with an action. Exactly one of several concurrent completions wins:
+ * the task row is switched to done only WHERE it is still open or claimed by the caller.
+ */
+export async function completeTask(db: Db, ctx: Ctx, staff: Staff, taskId: string, input: ActionInput): Promise<{ task: TaskRow; case: CaseRow }> {
+  return db.transaction().execute(async (trx) => {
+    await loadTaskFor(trx, staff, taskId);
+    const t = await trx
+      .updateTable('tasks')
+      .set({ status: 'done', claimed_by: null, completed_by: staff.userId, completed_at: ctx.now, action: input.action, version: sql<number>`version + 1` })
+      .where('id', '=', taskId)
+      .where((eb) => eb.or([eb('status', '=', 'open'), eb.and([eb('status', '=', 'claimed'), eb('claimed_by', '=', staff.userId)])]))
+      .returningAll()
+      .executeTakeFirst();
+    if (!t) throw new AppError('CONFLICT', { detail: 'the task was completed or claimed by someone else' });
+    const c = await lockCase(trx, t.case_id);
+    const { item } = await itemVersion(trx, c.item_version_id);
+    const after = await applyAction(trx, ctx, c, item, t, input);
+    await recordTaskChange(trx, ctx, t, 'task.completed', { action: input.action });
+    return { task: t, case: after };
+  });
+}
+
+/** The applicant withdraws (撤回) a case that is not decided yet; its live tasks are cancelled. */
+export async function withdrawCase(db: Db, ctx: Ctx, caseId: string, reason: string | undefined): Promise<CaseRow> {
+  return db.transaction().execute(async (trx) => {
+    let c = await lockCase(trx, caseId);
+    if (!['submitted', 'correction_requested', 'accepted', 'in_review'].includes(c.status)) {
+      throw new AppError('CASE_STATE', { detail: `a case in status ${c.status} cannot be withdrawn` });
+    }
+    await trx.updateTable('tasks').set({ status: 'cancelled', claimed_by: null, version: sql<number>`version + 1` }).where('case_id', '=', caseId).where('status', 'in', ['open', 'claimed']).execute();
+    const from = c.status;
+    c = await updateCase(trx, c, { status: 'withdrawn', current_step: null, outcome_reason: reason ?? null });
+    await recordTransition(trx, ctx, c, { kind: 'case.withdrawn', from, detail: { reason: reason ?? null } });
+    return c;
+  });
+}
+
+/** After 补正: the applicant supplies the missing materials and the case waits for acceptance again. */
+export async function resubmitCase(db: Db, ctx: Ctx, caseId: string, materials: Record<string, string>): Promise<CaseRow> {
+  return db.transaction().execute(async (trx) => {
+    let c = await lockCase(trx, caseId);
+    if (c.status !== 'correction_requested') throw new AppError('CASE_STATE', { detail: `only a case waiting for correction can be resubmitted (status ${c.status})` });
+    const { item } = await itemVersion(trx, c.item_version_id);
+    const from = c.status;
+    c = await updateCase(trx, c, { status: 'submitted', current_step: item.steps[0]!.key, materials: JSON.stringify({ ...c.materials, ...materials }) as never });
+    await openStepTask(trx, ctx, c, item, 0);
+    await recordTransition(trx, ctx, c, { kind: 'case.resubmitted', from, detail: { materials: Object.keys(materials) } });
+    return c;
+  });
+}

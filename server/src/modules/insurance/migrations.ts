@@ -1,0 +1,246 @@
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+export const migrations: Record<string, Migration> = {
+  '202611271400_insurance_core': {
+    async up(db: Kysely<any>) {
+      // The rights record (rights module, extended here): which bill a month was assessed
+      // on, where it came from, and whether it is transferred out (then it does not count).
+      await sql`alter table contribution_entries add column bill_id uuid, add column source text not null default 'local', add column transfer_out_id uuid`.execute(db);
+      await sql`create index contribution_entries_bill on contribution_entries (bill_id) where bill_id is not null`.execute(db);
+
+      await db.schema
+        .createTable('insurance_employers')
+        .addColumn('org_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('credit_code', 'text', (c) => c.notNull().unique())
+        .addColumn('registered_on', 'date', (c) => c.notNull())
+        .addColumn('risk_class', 'int2', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+
+      await db.schema
+        .createTable('employments')
+        .addColumn('employment_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('org_id', 'uuid', (c) => c.notNull())
+        .addColumn('person_id', 'uuid', (c) => c.notNull())
+        .addColumn('start_month', 'char(7)', (c) => c.notNull())
+        .addColumn('end_month', 'char(7)')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('employments_org_person_start', ['org_id', 'person_id', 'start_month'])
+        .execute();
+      await sql`create index employments_person on employments (person_id, start_month)`.execute(db);
+
+      await db.schema
+        .createTable('contribution_declarations')
+        .addColumn('org_id', 'uuid', (c) => c.notNull())
+        .addColumn('person_id', 'uuid', (c) => c.notNull())
+        .addColumn('month', 'char(7)', (c) => c.notNull())
+        .addColumn('wage_fen', 'bigint', (c) => c.notNull().check(sql`wage_fen >= 0`))
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('batch_id', 'uuid')
+        .addColumn('declared_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('contribution_declarations_pk', ['org_id', 'person_id', 'month'])
+        .execute();
+
+      await db.schema
+        .createTable('flexible_enrolments')
+        .addColumn('person_id', 'uuid', (c) => c.notNull())
+        .addColumn('start_month', 'char(7)', (c) => c.notNull())
+        .addColumn('end_month', 'char(7)')
+        .addColumn('base_fen', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addPrimaryKeyConstraint('flexible_enrolments_pk', ['person_id', 'start_month'])
+        .execute();
+
+      await db.schema
+        .createTable('contribution_bills')
+        .addColumn('bill_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('bill_no', 'text', (c) => c.notNull().unique())
+        .addColumn('payer_kind', 'text', (c) => c.notNull())
+        .addColumn('org_id', 'uuid')
+        .addColumn('person_id', 'uuid')
+        .addColumn('month', 'char(7)', (c) => c.notNull())
+        .addColumn('due_date', 'date', (c) => c.notNull())
+        .addColumn('principal_fen', 'bigint', (c) => c.notNull())
+        .addColumn('paid_principal_fen', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('late_fee_paid_fen', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('settled_on', 'date')
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('open'))
+        .addColumn('parameters', 'jsonb', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      // One bill per employer per month, one per flexible individual per month.
+      await sql`create unique index contribution_bills_org_month on contribution_bills (org_id, month) where payer_kind = 'employer'`.execute(db);
+      await sql`create unique index contribution_bills_person_month on contribution_bills (person_id, month) where payer_kind = 'person'`.execute(db);
+      await sql`create index contribution_bills_open on contribution_bills (due_date) where status <> 'paid'`.execute(db);
+
+      await db.schema
+        .createTable('payer_credits')
+        .addColumn('payer_key', 'text', (c) => c.primaryKey())
+        .addColumn('org_id', 'uuid')
+        .addColumn('person_id', 'uuid')
+        .addColumn('credit_fen', 'bigint', (c) => c.notNull().check(sql`credit_fen >= 0`))
+        .execute();
+
+      await db.schema
+        .createTable('payments')
+        .addColumn('payment_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('bank_code', 'text', (c) => c.notNull())
+        .addColumn('tx_ref', 'text', (c) => c.notNull())
+        .addColumn('bill_id', 'uuid')
+        .addColumn('bill_no', 'text', (c) => c.notNull())
+        .addColumn('org_id', 'uuid')
+        .addColumn('person_id', 'uuid')
+        .addColumn('amount_fen', 'bigint', (c) => c.notNull())
+        .addColumn('paid_on', 'date', (c) => c.notNull())
+        .addColumn('principal_fen', 'bigint', (c) => c.notNull())
+        .addColumn('late_fee_fen', 'bigint', (c) => c.notNull())
+        .addColumn('credit_fen', 'bigint', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        // The bank's reference posts once, however often the callback arrives.
+        .addUniqueConstraint('payments_bank_tx', ['bank_code', 'tx_ref'])
+        .execute();
+      await sql`create index payments_bill on payments (bill_id)`.execute(db);
+      await sql`create index payments_day on payments (bank_code, paid_on)`.execute(db);
+
+      await db.schema
+        .createTable('reconciliations')
+        .addColumn('recon_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('bank_code', 'text', (c) => c.notNull())
+        .addColumn('statement_date', 'date', (c) => c.notNull())
+        .addColumn('file_sha256', 'text', (c) => c.notNull())
+        .addColumn('matched', 'integer', (c) => c.notNull())
+        .addColumn('missing_in_ledger', 'integer', (c) => c.notNull())
+        .addColumn('missing_in_bank', 'integer', (c) => c.notNull())
+        .addColumn('amount_mismatch', 'integer', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('reconciliation_items')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('recon_id', 'uuid', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('tx_ref', 'text', (c) => c.notNull())
+        .addColumn('ledger_fen', 'bigint')
+        .addColumn('bank_fen', 'bigint')
+        .addColumn('payment_id', 'uuid')
+        .execute();
+      await sql`create index reconciliation_items_recon on reconciliation_items (recon_id, kind)`.execute(db);
+
+      await db.schema
+        .createTable('pension_accounts')
+        .addColumn('person_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('balance_fen', 'bigint', (c) => c.notNull())
+        .addColumn('interest_year', 'integer')
+        .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      await db.schema
+        .createTable('pension_account_entries')
+        .addColumn('id', 'bigserial', (c) => c.primaryKey())
+        .addColumn('person_id', 'uuid', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('year', 'integer', (c) => c.notNull())
+        .addColumn('amount_fen', 'bigint', (c) => c.notNull())
+        .addColumn('ref', 'text', (c) => c.notNull())
+        .addColumn('parameters', 'jsonb')
+        .addColumn('posted_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('pension_account_entries_once', ['person_id', 'kind', 'ref'])
+        .execute();
+
+      await db.schema
+        .createTable('transfers')
+        .addColumn('transfer_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('person_id', 'uuid', (c) => c.notNull())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('insurance_type', 'text', (c) => c.notNull())
+        .addColumn('other_area', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text', (c) => c.notNull())
+        .addColumn('months', 'integer', (c) => c.notNull())
+        .addColumn('prior_months', 'integer', (c) => c.notNull())
+        .addColumn('first_month', 'char(7)')
+        .addColumn('last_month', 'char(7)')
+        .addColumn('account_balance_fen', 'bigint', (c) => c.notNull())
+        .addColumn('pooled_fund_fen', 'bigint', (c) => c.notNull())
+        .addColumn('detail', 'jsonb', (c) => c.notNull())
+        .addColumn('parameters', 'jsonb', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addUniqueConstraint('transfers_reference', ['person_id', 'direction', 'reference'])
+        .execute();
+
+      await db.schema
+        .createTable('benefits')
+        .addColumn('benefit_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('person_id', 'uuid', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('start_month', 'char(7)', (c) => c.notNull())
+        .addColumn('end_month', 'char(7)')
+        .addColumn('basic_fen', 'bigint', (c) => c.notNull())
+        .addColumn('account_fen', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+        .addColumn('suspended_from', 'char(7)')
+        .addColumn('paid_through', 'char(7)')
+        .addColumn('bank_code', 'text', (c) => c.notNull())
+        .addColumn('account_no', 'text', (c) => c.notNull())
+        .addColumn('decision_ref', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .execute();
+      // One running benefit of each kind per person.
+      await sql`create unique index benefits_person_kind on benefits (person_id, kind) where status <> 'ended'`.execute(db);
+      await db.schema
+        .createTable('benefit_adjustments')
+        .addColumn('benefit_id', 'uuid', (c) => c.notNull())
+        .addColumn('person_id', 'uuid', (c) => c.notNull())
+        .addColumn('effective_month', 'char(7)', (c) => c.notNull())
+        .addColumn('amount_fen', 'bigint', (c) => c.notNull())
+        .addColumn('parameter_version', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('benefit_adjustments_pk', ['benefit_id', 'effective_month'])
+        .execute();
+
+      await db.schema
+        .createTable('payroll_runs')
+        .addColumn('run_id', 'uuid', (c) => c.primaryKey())
+        .addColumn('month', 'char(7)', (c) => c.notNull().unique())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('chunk_size', 'integer', (c) => c.notNull())
+        .addColumn('chunks_total', 'integer', (c) => c.notNull())
+        .addColumn('chunks_done', 'integer', (c) => c.notNull())
+        .addColumn('payments', 'integer', (c) => c.notNull())
+        .addColumn('total_fen', 'bigint', (c) => c.notNull())
+        .addColumn('files', 'jsonb', (c) => c.notNull())
+        .addColumn('run_by', 'text')
+        .addColumn('released_by', 'text')
+        .addColumn('released_at', 'timestamptz')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn('finished_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createTable('payroll_chunks')
+        .addColumn('run_id', 'uuid', (c) => c.notNull())
+        .addColumn('chunk_no', 'integer', (c) => c.notNull())
+        .addColumn('lo', 'uuid', (c) => c.notNull())
+        .addColumn('hi', 'uuid', (c) => c.notNull())
+        .addColumn('done', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addPrimaryKeyConstraint('payroll_chunks_pk', ['run_id', 'chunk_no'])
+        .execute();
+      await db.schema
+        .createTable('benefit_payments')
+        .addColumn('run_id', 'uuid', (c) => c.notNull())
+        .addColumn('person_id', 'uuid', (c) => c.notNull())
+        .addColumn('benefit_id', 'uuid', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('month', 'char(7)', (c) => c.notNull())
+        .addColumn('regular_fen', 'bigint', (c) => c.notNull())
+        .addColumn('arrears_months', 'integer', (c) => c.notNull())
+        .addColumn('arrears_fen', 'bigint', (c) => c.notNull())
+        .addColumn('total_fen', 'bigint', (c) => c.notNull())
+        .addColumn('bank_code', 'text', (c) => c.notNull())
+        .addColumn('account_no', 'text', (c) => c.notNull())
+        // A run pays each person once per benefit kind: a crash and a rerun cannot pay twice.
+        .addPrimaryKeyConstraint('benefit_payments_pk', ['run_id', 'person_id', 'kind'])
+        .execute();
+    },
+  },
+};

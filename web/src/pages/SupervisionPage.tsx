@@ -1,0 +1,130 @@
+import { lazy, Suspense, useMemo } from 'react';
+import { Link } from 'react-router-dom';
+import { Card, Flex, Statistic, Typography } from 'antd';
+import { useTranslation } from 'react-i18next';
+import { useApi } from '../useApi';
+import { useSession } from '../session';
+import { ErrorBox } from '../components/ErrorBox';
+import { Loading } from '../components/Loading';
+import { SimpleTable } from '../components/SimpleTable';
+import { DueFlag } from './BackOfficePage';
+
+const EChart = lazy(() => import('../components/EChart'));
+
+interface OverdueItem {
+  taskId: string;
+  caseId: string;
+  trackingNo: string;
+  itemCode: string;
+  itemName: string;
+  step: string;
+  role: string;
+  status: string;
+  claimedBy: string | null;
+  dueDate: string;
+  statutoryDue: string;
+  flag: string;
+  escalatedAt: string | null;
+}
+interface Escalation {
+  id: string;
+  taskId: string;
+  caseId: string;
+  trackingNo: string;
+  scope: string;
+  dueDate: string;
+  escalatedAt: string;
+}
+
+/** Supervision: the overdue (red) and near-due (yellow) board, escalations, and a chart by item. */
+export default function SupervisionPage() {
+  const { t } = useTranslation();
+  const { me } = useSession();
+  const can = me?.permissions.includes('supervision.read') ?? false;
+  const res = useApi<{ items: OverdueItem[]; escalations: Escalation[] }>(can ? '/api/supervision/overdue' : null);
+  const items = res.data?.items ?? [];
+  const red = items.filter((i) => i.flag === 'red').length;
+  const yellow = items.filter((i) => i.flag === 'yellow').length;
+  const option = useMemo(() => {
+    const byItem = new Map<string, { red: number; yellow: number }>();
+    for (const i of items) {
+      const e = byItem.get(i.itemName) ?? { red: 0, yellow: 0 };
+      if (i.flag === 'red') e.red++;
+      else if (i.flag === 'yellow') e.yellow++;
+      byItem.set(i.itemName, e);
+    }
+    const names = [...byItem.keys()];
+    return {
+      tooltip: { trigger: 'axis' },
+      legend: { data: [t('supervision.red'), t('supervision.yellow')] },
+      grid: { left: 8, right: 8, bottom: 8, containLabel: true },
+      xAxis: { type: 'category', data: names, axisLabel: { interval: 0, overflow: 'truncate', width: 90 } },
+      yAxis: { type: 'value', minInterval: 1 },
+      series: [
+        { name: t('supervision.red'), type: 'bar', stack: 'n', data: names.map((n) => byItem.get(n)!.red), itemStyle: { color: '#c41d1d' } },
+        { name: t('supervision.yellow'), type: 'bar', stack: 'n', data: names.map((n) => byItem.get(n)!.yellow), itemStyle: { color: '#d4a000' } },
+      ],
+    };
+  }, [items, t]);
+
+  if (!can)
+    return (
+      <Card>
+        <Typography.Title level={1} className="tb-page-title">
+          {t('nav.supervision')}
+        </Typography.Title>
+        <Typography.Paragraph>{t('supervision.noPermission')}</Typography.Paragraph>
+      </Card>
+    );
+
+  return (
+    <Flex vertical gap={16}>
+      <Card>
+        <Typography.Title level={1} className="tb-page-title">
+          {t('nav.supervision')}
+        </Typography.Title>
+        <ErrorBox error={res.error} onRetry={res.reload} />
+        <Flex gap={32} wrap>
+          <Statistic title={t('supervision.red')} value={red} valueStyle={{ color: '#c41d1d' }} />
+          <Statistic title={t('supervision.yellow')} value={yellow} valueStyle={{ color: '#8a5a00' }} />
+          <Statistic title={t('supervision.escalations')} value={res.data?.escalations.length ?? 0} />
+        </Flex>
+        {items.length > 0 && (
+          <Suspense fallback={<Loading />}>
+            <EChart option={option} label={t('supervision.chartLabel', { red, yellow })} />
+          </Suspense>
+        )}
+      </Card>
+      <Card title={<h2 className="tb-h2">{t('supervision.board')}</h2>}>
+        <SimpleTable<OverdueItem>
+          rowKey={(i) => i.taskId}
+          rows={items}
+          empty={res.loading ? t('app.loading') : t('supervision.noneOverdue')}
+          testId="overdue-board"
+          columns={[
+            { key: 'no', title: t('cases.trackingNo'), render: (i) => <Link to={`/backoffice/cases/${i.caseId}`} className="tb-mono">{i.trackingNo}</Link> },
+            { key: 'item', title: t('cases.item'), render: (i) => i.itemName },
+            { key: 'step', title: t('tasks.step'), render: (i) => `${t(`steps.${i.step}`, { defaultValue: i.step })} · ${t(`roles.${i.role}`, { defaultValue: i.role })}`, wide: true },
+            { key: 'due', title: t('tasks.dueCol'), render: (i) => <DueFlag flag={i.flag as 'red'} due={i.dueDate} /> },
+            { key: 'claimed', title: t('supervision.claimed'), render: (i) => (i.claimedBy ? t('supervision.yes') : t('supervision.no')), wide: true },
+          ]}
+        />
+      </Card>
+      <Card title={<h2 className="tb-h2">{t('supervision.escalations')}</h2>}>
+        <SimpleTable<Escalation>
+          rowKey={(e) => e.id}
+          rows={res.data?.escalations ?? []}
+          empty={t('supervision.noEscalations')}
+          columns={[
+            { key: 'no', title: t('cases.trackingNo'), render: (e) => <Link to={`/backoffice/cases/${e.caseId}`} className="tb-mono">{e.trackingNo}</Link> },
+            { key: 'due', title: t('tasks.dueCol'), render: (e) => e.dueDate },
+            { key: 'at', title: t('supervision.escalatedAt'), render: (e) => e.escalatedAt.slice(0, 16).replace('T', ' ') },
+          ]}
+        />
+      </Card>
+      <Card title={<h2 className="tb-h2">{t('supervision.overridesRatings')}</h2>}>
+        <Typography.Paragraph type="secondary">{t('supervision.overridesHint')}</Typography.Paragraph>
+      </Card>
+    </Flex>
+  );
+}
