@@ -24,6 +24,8 @@ export function jsonDepth(text: string): number {
 
 /** Paths of every string (key or value) holding a NUL character, which PostgreSQL text and jsonb cannot store. */
 function nulFields(value: unknown, at: string, out: string[]): void {
+  // Raw uploads (PDF, images, CSV) are bytes, not text: walking a 20 MB Buffer entry by entry takes minutes.
+  if (ArrayBuffer.isView(value)) return;
   if (typeof value === 'string') {
     if (value.includes('\u0000')) out.push(at);
   } else if (Array.isArray(value)) value.forEach((v, i) => nulFields(v, `${at}/${i}`, out));

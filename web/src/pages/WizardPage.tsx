@@ -35,11 +35,14 @@ function coerce(q: Question, raw: unknown): unknown {
 }
 
 /** One question's input: radios for choices and yes/no, a native date input for dates, text otherwise. */
-function QuestionInput({ q, lang, autoFocus }: { q: Question; lang: string; autoFocus?: boolean }) {
+function QuestionInput({ q, lang, autoFocus, ...control }: { q: Question; lang: string; autoFocus?: boolean; value?: unknown; onChange?: (v: unknown) => void; id?: string }) {
   const { t } = useTranslation();
+  // Form.Item hands value/onChange/id to its child: pass them on to the real control.
+  const rest = control as Record<string, unknown>;
+  const name = loc(q.label, lang);
   if (q.type === 'boolean')
     return (
-      <Radio.Group>
+      <Radio.Group aria-label={name} {...rest}>
         <Space direction="vertical">
           <Radio value={true}>{t('wizard.yes')}</Radio>
           <Radio value={false}>{t('wizard.no')}</Radio>
@@ -48,7 +51,7 @@ function QuestionInput({ q, lang, autoFocus }: { q: Question; lang: string; auto
     );
   if (q.enum)
     return (
-      <Radio.Group>
+      <Radio.Group aria-label={name} {...rest}>
         <Space direction="vertical">
           {q.enum.map((v, i) => (
             <Radio key={String(v)} value={v}>
@@ -58,10 +61,10 @@ function QuestionInput({ q, lang, autoFocus }: { q: Question; lang: string; auto
         </Space>
       </Radio.Group>
     );
-  if (q.format === 'date') return <Input type="date" size="large" style={{ maxWidth: 240 }} autoFocus={autoFocus} />;
-  if (q.format === 'month') return <Input type="month" size="large" style={{ maxWidth: 240 }} autoFocus={autoFocus} />;
-  if (q.type === 'integer' || q.type === 'number') return <Input type="number" inputMode="decimal" size="large" style={{ maxWidth: 240 }} autoFocus={autoFocus} />;
-  return <Input size="large" autoFocus={autoFocus} maxLength={200} />;
+  if (q.format === 'date') return <Input type="date" size="large" style={{ maxWidth: 240 }} autoFocus={autoFocus} {...rest} />;
+  if (q.format === 'month') return <Input type="month" size="large" style={{ maxWidth: 240 }} autoFocus={autoFocus} {...rest} />;
+  if (q.type === 'integer' || q.type === 'number') return <Input type="number" inputMode="decimal" size="large" style={{ maxWidth: 240 }} autoFocus={autoFocus} {...rest} />;
+  return <Input size="large" autoFocus={autoFocus} maxLength={200} {...rest} />;
 }
 
 export function RuleList({ rules }: { rules: RuleVerdict[] }) {

@@ -111,3 +111,12 @@ export async function createBackOffice(db: Db, password: string): Promise<Record
   for (const s of staff) ids[s.username] = await createStaffUser(db, { username: s.username, displayName: s.username, password, roles: s.roles, servicePointId: 'SP371000', scopeRegion: '3710' });
   return ids;
 }
+
+/** The four-step item with only a reusable material: every application is complete (benchmarks, crash test). */
+export const SIMPLE_ITEM: ServiceItem & { effectiveFrom: string } = {
+  ...TEST_ITEM,
+  code: '371000-SB-9904',
+  name: { zh: '测试简易登记', en: 'Test simple registration' },
+  materials: [TEST_ITEM.materials[0]!],
+  chains: [],
+};

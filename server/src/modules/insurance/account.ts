@@ -29,8 +29,8 @@ export async function creditYearInterest(db: Db, year: number, actor: Actor, opt
     const result = await sql<{ accounts: number; interest: number }>`
       with agg as (
         select a.person_id,
-          coalesce(sum(e.amount_fen) filter (where e.year < ${year}), 0) as opening,
-          coalesce(sum(e.amount_fen) filter (where e.year = ${year} and e.kind <> 'interest'), 0) as credited
+          coalesce(sum(e.amount_fen) filter (where e.year < ${year}), 0)::bigint as opening,
+          coalesce(sum(e.amount_fen) filter (where e.year = ${year} and e.kind <> 'interest'), 0)::bigint as credited
         from pension_accounts a join pension_account_entries e on e.person_id = a.person_id
         where true ${personFilter}
         group by a.person_id
@@ -123,7 +123,7 @@ export async function contributionCertificate(db: Db, personId: string, asOf: st
   const byType = new Map(counts.map((c) => [c.insurance_type, c]));
   const years = await sql<{ year: number; insurance_type: InsuranceType; months: number; paid_months: number; avg_base: number; employer: number; employee: number; employers: number }>`
     select substr(month, 1, 4)::int as year, insurance_type, count(*)::int as months, count(*) filter (where paid)::int as paid_months,
-      (sum(base_fen) * 2 + count(*)) / (2 * count(*)) as avg_base, sum(employer_fen) as employer, sum(employee_fen) as employee, count(distinct org_id)::int as employers
+      (sum(base_fen)::bigint * 2 + count(*)) / (2 * count(*)) as avg_base, sum(employer_fen) as employer, sum(employee_fen) as employee, count(distinct org_id)::int as employers
     from contribution_entries
     where person_id = ${personId} and month <= ${asOfMonth} and transfer_out_id is null
     group by 1, 2 order by 1, 2`.execute(db);

@@ -4,29 +4,17 @@ import YAML from 'yaml';
 import { DEFAULT_CATALOG_DIR } from '../../config.js';
 import type { Db } from '../../db/connect.js';
 import type { ParameterVersion } from '../policy/types.js';
+import { parameterAsOf, ParameterNotFoundError } from '../policy/parameters.js';
 import { baseLimits, type BaseLimits } from './money.js';
 
 /**
  * The dated parameters the contributory core reads (rates, base limits, average
  * wage, crediting rate, late-fee rate, pooled-fund share, yearly adjustments). They
- * belong to the policy module (`parameterAsOf`); until it answers for a key, the same
- * reviewed YAML (catalog/parameters/*.yaml) is read here directly, so the values and
- * their citations have one source either way. Every calculation records the
+ * belong to the policy module (`parameterAsOf`, synced from catalog/parameters/*.yaml);
+ * when its tables do not know a key (a database never synced), the same reviewed YAML
+ * is read here directly, so the values and their citations have one source either way. Every calculation records the
  * versionIds it used.
  */
-
-type Lookup = (db: Db, key: string, date: string) => Promise<ParameterVersion>;
-
-// Resolved at run time so this module builds whether or not the policy module has landed.
-const POLICY_MODULE = '../policy/parameters.js';
-let policyLookup: Promise<Lookup | null> | undefined;
-function policy(): Promise<Lookup | null> {
-  policyLookup ??= import(POLICY_MODULE).then(
-    (m: { parameterAsOf?: Lookup }) => (typeof m.parameterAsOf === 'function' ? m.parameterAsOf : null),
-    () => null,
-  );
-  return policyLookup;
-}
 
 interface YamlVersion {
   effectiveFrom: string;
@@ -71,13 +59,12 @@ function fromCatalogDir(dir = process.env.CATALOG_DIR ?? DEFAULT_CATALOG_DIR): M
 
 /** The version of `key` in force on `date` (YYYY-MM-DD). */
 export async function parameterAt<T>(db: Db, key: string, date: string): Promise<ParameterVersion<T>> {
-  const lookup = await policy();
-  if (lookup) {
-    try {
-      return (await lookup(db, key, date)) as ParameterVersion<T>;
-    } catch {
-      // Not (yet) known to the policy module: read the same catalog below.
-    }
+  try {
+    return await parameterAsOf<T>(db, key, date);
+  } catch (e) {
+    // A database whose catalogue was never synced (a bare benchmark database): read the
+    // same reviewed YAML directly. Any other failure is real and propagates.
+    if (!(e instanceof ParameterNotFoundError)) throw e;
   }
   const versions = fromCatalogDir().get(key);
   const v = versions?.filter((x) => x.effectiveFrom <= date).at(-1);

@@ -1,0 +1,30 @@
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+import { freshDatabase } from './src/test/db.js';
+import { SYSTEM_ACTOR } from './src/modules/audit/service.js';
+import { makeResidentId } from './src/modules/masterdata/identity/resident-id.js';
+import { createPerson, validatePerson } from './src/modules/masterdata/persons.js';
+import { startPension } from './src/modules/insurance/benefits.js';
+import { runPayroll } from './src/modules/insurance/payroll.js';
+const h = await freshDatabase();
+const t = Date.now();
+await h.db.insertInto('regions').values({ code: '371002001', name: 'x', name_en: null, level: 3, parent_code: null }).execute();
+for (let i = 0; i < 4; i++) {
+  const v = validatePerson({ residentId: makeResidentId('371002', '1960-01-01', 300 + i), name: '王' + '甲乙丙丁'[i], regionCode: '371002001' });
+  if (!v.ok) throw new Error('x');
+  const p = await createPerson(h.db, SYSTEM_ACTOR, { kind: 'system', ref: 't', actor: null }, v.value);
+  console.error('person', Date.now() - t);
+  await startPension(h.db, { personId: p.person_id, startMonth: '2026-01', basicFen: 1000, accountFen: 10, decisionRef: 'x' }, SYSTEM_ACTOR);
+  console.error('pension', Date.now() - t);
+}
+const { applyYearlyAdjustment, startUnemploymentBenefit } = await import('./src/modules/insurance/benefits.js');
+console.error('adj start');
+await applyYearlyAdjustment(h.db, 2026, SYSTEM_ACTOR).catch((e) => console.error('adj err', e.message));
+console.error('adj done', Date.now() - t);
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pr-'));
+const r = await runPayroll(h.db, { month: '2026-01', dataDir, chunkSize: 3, onProgress: (d, n) => console.error('chunk', d, n, Date.now() - t) }, SYSTEM_ACTOR);
+console.error(r.status);
+await runPayroll(h.db, { month: '2026-02', dataDir, chunkSize: 3, afterChunk: (n) => { if (n === 0) throw new Error('killed'); } }, SYSTEM_ACTOR).catch((e) => console.error('crash', e.message));
+console.error('after crash');
+const r2 = await runPayroll(h.db, { month: '2026-02', dataDir, chunkSize: 3 }, SYSTEM_ACTOR);
+console.error(r2.status, r2.payments);
+await h.close();
