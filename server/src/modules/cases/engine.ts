@@ -9,7 +9,7 @@ import { sql, type Selectable } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
-import { appendAudit, type Actor } from '../audit/service.js';
+import { appendAudit, type Actor, type AuditEntryInput } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
 import type { Citation } from '../policy/types.js';
 import type { ItemStep, ServiceItem } from '../catalogue/types.js';
@@ -52,6 +52,29 @@ export interface ActionInput {
 export interface Ctx {
   actor: Actor;
   now: Date;
+  /**
+   * Audit entries of this transaction, appended just before it commits. The audit chain's
+   * advisory lock serialises every appender until commit, so taking it last keeps the
+   * serialised part of a transition short (measured in docs/PERFORMANCE.md, P3).
+   */
+  deferred?: { audits: { actor: Actor; input: AuditEntryInput }[] };
+}
+
+/** Appends now, or at the end of the transaction when the context defers (runInTx). */
+export async function audit(trx: Db, ctx: Ctx, input: AuditEntryInput): Promise<void> {
+  if (ctx.deferred) ctx.deferred.audits.push({ actor: ctx.actor, input });
+  else await appendAudit(trx, ctx.actor, input);
+}
+
+/** One transaction for one transition: the change, its history and events, then its audit entries, then commit. */
+export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Promise<T>): Promise<T> {
+  const run = async (trx: Db) => {
+    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { audits: [] } };
+    const out = await fn(trx, inner);
+    if (!ctx.deferred) for (const a of inner.deferred!.audits) await appendAudit(trx, a.actor, a.input);
+    return out;
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
 }
 
 const CENTRAL = 'central:';
@@ -98,7 +121,7 @@ export async function recordTransition(
     .insertInto('case_events')
     .values({ case_id: c.id, person_id: c.person_id, org_id: c.org_id, actor_id: ctx.actor.userId, kind: e.kind, from_status: e.from, to_status: c.status, task_id: e.taskId ?? null, detail: JSON.stringify(detail) })
     .execute();
-  await appendAudit(trx, ctx.actor, {
+  await audit(trx, ctx, {
     action: e.kind,
     objectType: 'case',
     objectId: c.id,
@@ -110,7 +133,7 @@ export async function recordTransition(
 
 /** Audit + outbox for a task-only change (claim, release, delegate). */
 async function recordTaskChange(trx: Db, ctx: Ctx, t: TaskRow, kind: string, detail: Record<string, unknown>): Promise<void> {
-  await appendAudit(trx, ctx.actor, { action: kind, objectType: 'task', objectId: t.id, after: { caseId: t.case_id, step: t.step_key, status: t.status, ...detail } });
+  await audit(trx, ctx, { action: kind, objectType: 'task', objectId: t.id, after: { caseId: t.case_id, step: t.step_key, status: t.status, ...detail } });
   await recordEvent(trx, { type: kind, aggregateType: 'task', aggregateId: t.id, partitionKey: t.person_id ?? t.org_id ?? t.case_id, payload: { taskId: t.id, caseId: t.case_id, step: t.step_key, role: t.role, scope: t.scope, status: t.status, ...detail } });
 }
 
@@ -352,7 +375,7 @@ export async function issueNotice(
     .executeTakeFirstOrThrow();
   if (n.kind === 'submission') {
     // A notice without a case is still a thing the bureau said: audited and published.
-    await appendAudit(trx, ctx.actor, { action: 'notice.issued', objectType: 'notice', objectId: row.id, after: { number, itemCode: n.item.code, missing: n.missing.map((m) => m.code) } });
+    await audit(trx, ctx, { action: 'notice.issued', objectType: 'notice', objectId: row.id, after: { number, itemCode: n.item.code, missing: n.missing.map((m) => m.code) } });
     await recordEvent(trx, { type: 'notice.issued', aggregateType: 'notice', aggregateId: row.id, partitionKey: n.personId ?? n.orgId ?? row.id, payload: { number, itemCode: n.item.code, personId: n.personId ?? null, orgId: n.orgId ?? null, missing: n.missing.map((m) => m.code) } });
   }
   await ports.issueDocument(trx, 'one_time_notice', { number, kind: n.kind, caseId: n.c?.id ?? null, itemCode: n.item.code, missing: n.missing }, ctx.actor);
@@ -370,7 +393,7 @@ async function loadTaskFor(trx: Db, staff: Staff, taskId: string): Promise<TaskR
 }
 
 export async function claimTask(db: Db, ctx: Ctx, staff: Staff, taskId: string): Promise<TaskRow> {
-  return db.transaction().execute(async (trx) => {
+  return runInTx(db, ctx, async (trx, ctx) => {
     await loadTaskFor(trx, staff, taskId);
     const t = await trx
       .updateTable('tasks')
@@ -386,7 +409,7 @@ export async function claimTask(db: Db, ctx: Ctx, staff: Staff, taskId: string):
 }
 
 export async function releaseTask(db: Db, ctx: Ctx, staff: Staff, taskId: string): Promise<TaskRow> {
-  return db.transaction().execute(async (trx) => {
+  return runInTx(db, ctx, async (trx, ctx) => {
     await loadTaskFor(trx, staff, taskId);
     const t = await trx
       .updateTable('tasks')
@@ -404,7 +427,7 @@ export async function releaseTask(db: Db, ctx: Ctx, staff: Staff, taskId: string
 
 /** Hands a task to another staff member who holds its role and sees its scope. */
 export async function delegateTask(db: Db, ctx: Ctx, staff: Staff, taskId: string, toUserId: string): Promise<TaskRow> {
-  return db.transaction().execute(async (trx) => {
+  return runInTx(db, ctx, async (trx, ctx) => {
     const task = await loadTaskFor(trx, staff, taskId);
     const target = await trx.selectFrom('users').select(['user_id', 'kind', 'roles', 'scope_region', 'disabled']).where('user_id', '=', toUserId).executeTakeFirst();
     const targetStaff: Staff | null = target && target.kind === 'staff' && !target.disabled ? { userId: target.user_id, roles: target.roles, scopeRegion: target.scope_region } : null;
@@ -430,7 +453,7 @@ export async function delegateTask(db: Db, ctx: Ctx, staff: Staff, taskId: strin
  * the task row is switched to done only WHERE it is still open or claimed by the caller.
  */
 export async function completeTask(db: Db, ctx: Ctx, staff: Staff, taskId: string, input: ActionInput): Promise<{ task: TaskRow; case: CaseRow }> {
-  return db.transaction().execute(async (trx) => {
+  return runInTx(db, ctx, async (trx, ctx) => {
     await loadTaskFor(trx, staff, taskId);
     const t = await trx
       .updateTable('tasks')
@@ -450,7 +473,7 @@ export async function completeTask(db: Db, ctx: Ctx, staff: Staff, taskId: strin
 
 /** The applicant withdraws (撤回) a case that is not decided yet; its live tasks are cancelled. */
 export async function withdrawCase(db: Db, ctx: Ctx, caseId: string, reason: string | undefined): Promise<CaseRow> {
-  return db.transaction().execute(async (trx) => {
+  return runInTx(db, ctx, async (trx, ctx) => {
     let c = await lockCase(trx, caseId);
     if (!['submitted', 'correction_requested', 'accepted', 'in_review'].includes(c.status)) {
       throw new AppError('CASE_STATE', { detail: `a case in status ${c.status} cannot be withdrawn` });
@@ -465,7 +488,7 @@ export async function withdrawCase(db: Db, ctx: Ctx, caseId: string, reason: str
 
 /** After 补正: the applicant supplies the missing materials and the case waits for acceptance again. */
 export async function resubmitCase(db: Db, ctx: Ctx, caseId: string, materials: Record<string, string>): Promise<CaseRow> {
-  return db.transaction().execute(async (trx) => {
+  return runInTx(db, ctx, async (trx, ctx) => {
     let c = await lockCase(trx, caseId);
     if (c.status !== 'correction_requested') throw new AppError('CASE_STATE', { detail: `only a case waiting for correction can be resubmitted (status ${c.status})` });
     const { item } = await itemVersion(trx, c.item_version_id);

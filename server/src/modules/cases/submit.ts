@@ -8,7 +8,7 @@ import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
 import type { Channel, ServiceItem } from '../catalogue/types.js';
 import type { Decision, Facts } from '../policy/types.js';
-import { applyAction, canWorkTask, scopeOfStep, openStepTask, recordTransition, SYSTEM_STAFF, issueNotice, type CaseRow, type Ctx, type MissingMaterial, type Staff, type TaskRow } from './engine.js';
+import { applyAction, canWorkTask, scopeOfStep, runInTx, openStepTask, recordTransition, SYSTEM_STAFF, issueNotice, type CaseRow, type Ctx, type MissingMaterial, type Staff, type TaskRow } from './engine.js';
 import { addWorkingDays, ports, type ItemVersion } from './ports.js';
 import { chinaDate } from './clock.js';
 import { nextTrackingNo } from './tracking.js';
@@ -207,12 +207,12 @@ export async function submitApplication(db: Db, ctx: Ctx, applicant: Applicant, 
 
   const { missing, materials } = await missingMaterials(db, applicant, step.materials, input.materials);
   if (missing.length) {
-    const notice = await db.transaction().execute((trx) => issueNotice(trx, ctx, { kind: 'submission', item, itemVersionId: version.versionId, personId: applicant.personId, orgId: applicant.orgId, missing }));
+    const notice = await runInTx(db, ctx, (trx, ctx) => issueNotice(trx, ctx, { kind: 'submission', item, itemVersionId: version.versionId, personId: applicant.personId, orgId: applicant.orgId, missing }));
     return { result: 'notice', notice: { number: notice.number, itemCode: item.code, itemName: item.name, issuedAt: notice.createdAt.toISOString(), missing } };
   }
 
   const acceptBy = await whoAcceptsNow(db, item, input, opts.staff, applicant);
-  const out = await db.transaction().execute(async (trx) => {
+  const out = await runInTx(db, ctx, async (trx, ctx) => {
     const made = await createCase(trx, ctx, {
       version,
       applicant,

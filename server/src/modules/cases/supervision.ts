@@ -9,7 +9,7 @@ import { appendAudit, SYSTEM_ACTOR } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
 import { addWorkingDays } from './ports.js';
 import { chinaDate } from './clock.js';
-import { lockCase, recordTransition, type Ctx, type TaskRow } from './engine.js';
+import { lockCase, recordTransition, runInTx, type Ctx, type TaskRow } from './engine.js';
 import type { TimerHandler } from './timers.js';
 
 export type DueFlag = 'green' | 'yellow' | 'red';
@@ -142,7 +142,7 @@ function presentOverride(o: { id: string; case_id: string; rule_id: string; reas
 
 /** Step one of an override: a named failing rule, a reason, the requester. */
 export async function requestOverride(db: Db, ctx: Ctx, requestedBy: string, caseId: string, input: { ruleId: string; reason: string }): Promise<OverrideView> {
-  return db.transaction().execute(async (trx) => {
+  return runInTx(db, ctx, async (trx, ctx) => {
     const c = await lockCase(trx, caseId);
     if (['not_accepted', 'rejected', 'withdrawn', 'completed', 'delivered', 'approved'].includes(c.status)) throw new AppError('CASE_STATE', { detail: `the case is ${c.status}` });
     const trace = ((c.decision as unknown as { trace?: { ruleId: string; result: string }[] }).trace ?? []);
@@ -164,7 +164,7 @@ export async function requestOverride(db: Db, ctx: Ctx, requestedBy: string, cas
 
 /** Step two: another person with override.approve confirms or refuses. Never the requester. */
 export async function decideOverride(db: Db, ctx: Ctx, decidedBy: string, overrideId: string, input: { approve: boolean; note?: string | undefined }): Promise<OverrideView> {
-  return db.transaction().execute(async (trx) => {
+  return runInTx(db, ctx, async (trx, ctx) => {
     const o = await trx.selectFrom('overrides').selectAll().where('id', '=', overrideId).forUpdate().executeTakeFirst();
     if (!o) throw new AppError('NOT_FOUND');
     if (o.requested_by === decidedBy) throw new AppError('OVERRIDE_SECOND_PERSON');

@@ -157,6 +157,28 @@ function readPath(ctx: Record<string, unknown>, path: string): unknown {
   return node;
 }
 
+/** A skeleton of `ctx` holding just the given paths (missing ones stay missing). */
+function pruneContext(ctx: Record<string, unknown>, paths: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const path of paths) {
+    const segs = path.split('.');
+    let src: unknown = ctx;
+    let dst = out;
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!;
+      if (src === null || typeof src !== 'object' || !(seg in (src as object))) break;
+      src = (src as Record<string, unknown>)[seg];
+      if (i === segs.length - 1 || src === null || typeof src !== 'object' || Array.isArray(src)) {
+        dst[seg] = src;
+        break;
+      }
+      const existing = dst[seg];
+      dst = (existing && typeof existing === 'object' ? existing : (dst[seg] = {})) as Record<string, unknown>;
+    }
+  }
+  return out;
+}
+
 /** JSON-safe copy of a FEEL value (dates become their ISO text). */
 function plain(value: unknown): unknown {
   if (value === undefined) return null;
@@ -205,7 +227,9 @@ function evaluateJobs(jobs: RuleJob[], facts: Facts, versions: Map<string, Param
     const warnings: string[] = [];
     let value: unknown;
     try {
-      const r = evaluate(spec.expression, ctx);
+      // Only what the rule reads goes to the interpreter: feelin copies and scans its whole
+      // context on every call, and a rule that reads three values should not pay for all.
+      const r = evaluate(spec.expression, pruneContext(ctx, analysis.paths));
       value = r.value;
       for (const w of r.warnings) if (w.type !== 'NO_CONTEXT_ENTRY_FOUND' && w.type !== 'NO_VARIABLE_FOUND') warnings.push(w.message);
     } catch (e) {
