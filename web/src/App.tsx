@@ -31,6 +31,7 @@ const AdminParametersPage = lazy(() => import('./pages/AdminParametersPage'));
 const AdminCalendarsPage = lazy(() => import('./pages/AdminCalendarsPage'));
 const AdminServicePointsPage = lazy(() => import('./pages/AdminServicePointsPage'));
 const AdminUsersPage = lazy(() => import('./pages/AdminUsersPage'));
+const VerifyPage = lazy(() => import('./pages/VerifyPage'));
 const NotFound = lazy(() => import('./pages/NotFoundPage'));
 const NoAccess = lazy(() => import('./pages/NoAccessPage'));
 
@@ -74,6 +75,7 @@ export function App() {
                 <Route path="/" element={<Home />} />
                 <Route path="/login" element={<LoginPage />} />
                 <Route path="/kiosk" element={<KioskPage />} />
+                <Route path="/verify" element={<VerifyPage />} />
                 {/* Portal: citizens */}
                 <Route path="/me" element={page('citizen', <CitizenHomePage />)} />
                 <Route path="/me/services" element={page('citizen', <ServicesPage />)} />

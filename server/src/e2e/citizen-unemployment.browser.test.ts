@@ -95,7 +95,7 @@ test('a citizen on a phone applies for unemployment benefit, adds the one missin
   assert.equal(await page.getByTestId('answer-separatedOn').innerText(), '2026-10-30');
   assert.equal(await page.getByTestId('answer-leftVoluntarily').innerText(), '否');
   // The ID card is taken from master data (免提交); the separation certificate is not on file.
-  // TEMP: assert.match(await page.getByTestId('material-identity_card').innerText(), /免提交/);
+  assert.match(await page.getByTestId('material-identity_card').innerText(), /免提交/);
   assert.match(await page.getByTestId('material-separation_certificate').innerText(), /需提交/);
   await check(page, '04-check-answers-zh-phone');
   await assertAccessible(page, 'check your answers');
@@ -104,8 +104,8 @@ test('a citizen on a phone applies for unemployment benefit, adds the one missin
   await page.getByTestId('wizard-submit').click();
   await page.getByTestId('notice').waitFor();
   const missing = page.getByTestId('notice-missing').locator('li');
-  // TEMP
-  console.log('MISSING', await missing.allInnerTexts());
+  assert.equal(await missing.count(), 1);
+  assert.equal(await missing.first().innerText(), '解除或终止劳动关系证明');
   assert.ok(await page.getByTestId('wizard-resubmit').isDisabled(), 'cannot resubmit before adding it');
   await check(page, '05-one-time-notice-zh-phone');
   await assertAccessible(page, 'one-time notice');
@@ -115,7 +115,6 @@ test('a citizen on a phone applies for unemployment benefit, adds the one missin
   // Adds it (a real PNG "scan"), then submits.
   await page.getByTestId('file-separation_certificate').setInputFiles({ name: '离职证明.png', mimeType: 'image/png', buffer: smallPng() });
   await page.getByTestId('material-separation_certificate').getByText('已上传').waitFor();
-  if (await page.getByTestId('file-identity_card').count()) { await page.getByTestId('file-identity_card').setInputFiles({ name: 'id.png', mimeType: 'image/png', buffer: smallPng() }); await page.getByTestId('material-identity_card').getByText('已上传').waitFor(); }
   await check(page, '06-material-added-zh-phone');
   await page.getByTestId('wizard-resubmit').click();
 

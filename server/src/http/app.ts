@@ -23,6 +23,7 @@ import { masterdataRoutes } from '../modules/masterdata/routes.js';
 import { importRoutes } from '../modules/masterdata/import-routes.js';
 import { auditRoutes } from '../modules/audit/routes.js';
 import { rightsRoutes } from '../modules/rights/routes.js';
+import { insuranceRoutes } from '../modules/insurance/routes.js';
 import { casesRoutes } from '../modules/cases/routes.js';
 import { archiveRoutes } from '../modules/archives/routes.js';
 import { FsArchiveStore, setDefaultArchiveStore, type ArchiveStore } from '../modules/archives/store.js';
@@ -123,6 +124,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(importRoutes);
   await app.register(auditRoutes);
   await app.register(rightsRoutes);
+  await app.register(insuranceRoutes);
   await app.register(casesRoutes);
   await app.register(archiveRoutes);
   await app.register(sealRoutes);

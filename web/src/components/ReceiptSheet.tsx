@@ -8,7 +8,7 @@ export function ReceiptSheet({ receipt }: { receipt: CaseReceipt }) {
   const r = receipt.receipt;
   return (
     <section className="tb-receipt" data-testid="receipt" aria-labelledby="receipt-title">
-      <h3 id="receipt-title">{t('receipt.title')}</h3>
+      <h3 id="receipt-title">{t(r.acceptedAt ? 'receipt.title' : 'receipt.titleSubmitted')}</h3>
       <dl>
         <dt>{t('cases.item')}</dt>
         <dd>{loc(r.itemName, i18n.language)}</dd>
@@ -20,7 +20,7 @@ export function ReceiptSheet({ receipt }: { receipt: CaseReceipt }) {
         </dd>
         <dt>{t('cases.status')}</dt>
         <dd data-testid="receipt-status">{t(`caseStatus.${r.status}`, { defaultValue: r.status })}</dd>
-        <dt>{t('receipt.issuedAt')}</dt>
+        <dt>{t(r.acceptedAt ? 'receipt.issuedAt' : 'receipt.submittedAt')}</dt>
         <dd>{(r.acceptedAt ?? r.submittedAt).slice(0, 16).replace('T', ' ')}</dd>
         <dt>{t('cases.promisedDate')}</dt>
         <dd>{r.promisedDate}</dd>

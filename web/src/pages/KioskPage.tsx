@@ -211,6 +211,9 @@ export default function KioskPage() {
         {stage.s === 'code' && (
           <div className="tb-kiosk-panel">
             <h2>{t('kiosk.enterCode')}</h2>
+            <p style={{ margin: 0 }} data-testid="kiosk-id-read">
+              {t('kiosk.idRead', { id: `${stage.residentId.slice(0, 4)}**********${stage.residentId.slice(-4)}` })}
+            </p>
             <p style={{ margin: 0 }} role="status">
               {t('kiosk.codeSent')}
             </p>

@@ -64,6 +64,10 @@ describe('applications', () => {
     assert.equal(cases.length, 0);
     const notice = await t.db.selectFrom('notices').selectAll().where('number', '=', body.notice.number).executeTakeFirstOrThrow();
     assert.equal(notice.kind, 'submission');
+    // The printed notice (一次性告知书) is issued by the workers.
+    await runCaseTimers(t.db);
+    const printed = await t.db.selectFrom('documents').select(['kind', 'person_id']).where('kind', '=', 'one_time_notice').execute();
+    assert.equal(printed.length, 1);
   });
 
   test('the wizard shows known facts, asks only the rest, explains eligibility and tailors materials', async () => {
@@ -175,10 +179,17 @@ describe('universal teller and the process', () => {
     const wangCookie = await t.citizenCookie(t.city.persons.wang!.residentId);
     const own = await t.app.inject({ method: 'GET', url: `/api/cases/${caseId}`, headers: { cookie: wangCookie } });
     assert.equal(own.statusCode, 200);
+    const history = own.json().history as { kind: string; detail: { kind?: string; documentId?: string } }[];
     assert.deepEqual(
-      own.json().history.map((h: { kind: string }) => h.kind),
+      history.filter((h) => h.kind.startsWith('case.')).map((h) => h.kind),
       ['case.submitted', 'case.accepted', 'case.in_review', 'case.approved', 'case.completed'],
     );
+    // The acceptance receipt and the decision letter, issued (sealed PDFs) by the workers, once each.
+    const docs = history.filter((h) => h.kind === 'document.issued').map((h) => h.detail.kind).sort();
+    assert.deepEqual(docs, ['acceptance_receipt', 'decision_letter']);
+    const docId = history.find((h) => h.detail.kind === 'decision_letter')!.detail.documentId!;
+    const doc = await t.db.selectFrom('documents').select(['kind', 'case_id']).where('id', '=', docId).executeTakeFirstOrThrow();
+    assert.deepEqual(doc, { kind: 'decision_letter', case_id: caseId });
     const zhangCookie = await t.citizenCookie(t.city.persons.zhang!.residentId);
     const other = await t.app.inject({ method: 'GET', url: `/api/cases/${caseId}`, headers: { cookie: zhangCookie } });
     assert.equal(other.statusCode, 404);

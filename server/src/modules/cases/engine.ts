@@ -15,7 +15,8 @@ import type { Citation } from '../policy/types.js';
 import type { ItemStep, ServiceItem } from '../catalogue/types.js';
 import type { CaseStatus, CaseTable, TaskTable } from './schema.js';
 import { FINAL_STATUSES } from './schema.js';
-import { addWorkingDays, itemVersion, ports } from './ports.js';
+import { addWorkingDays, itemVersion } from './ports.js';
+import { requestDocument } from './documents.js';
 import { chinaDate, chinaMidnight, nextDay } from './clock.js';
 import { nextNoticeNo } from './tracking.js';
 
@@ -242,6 +243,8 @@ async function approve(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, taskId:
   const from = c.status;
   c = await updateCase(trx, c, { status: 'approved', decided_at: ctx.now });
   await recordTransition(trx, ctx, c, { kind: 'case.approved', from, taskId });
+  // Instant items (即办件) give their outcome at once; a decision letter is for decided applications.
+  if (!item.instant) await requestDocument(trx, ctx, { kind: 'decision_letter', caseId: c.id, outcome: 'approved' });
   await scheduleChains(trx, ctx, c, item, 'approved');
   return c;
 }
@@ -270,7 +273,7 @@ export async function applyAction(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceIt
       const reason = requireReason(input);
       c = await updateCase(trx, c, { status: 'not_accepted', decided_at: ctx.now, current_step: null, outcome_reason: reason, outcome_citation: (input.citation ?? null) as never });
       await recordTransition(trx, ctx, c, { kind: 'case.not_accepted', from, taskId: task.id, detail: { reason, citation: input.citation ?? null } });
-      await ports.issueDocument(trx, 'not_accepted_notice', { caseId: c.id, trackingNo: c.tracking_no, itemCode: c.item_code, reason, citation: input.citation ?? null }, ctx.actor);
+      await requestDocument(trx, ctx, { kind: 'decision_letter', caseId: c.id, outcome: 'not_accepted', reason, citation: input.citation ?? null });
       return c;
     }
     case 'reject': {
@@ -280,7 +283,7 @@ export async function applyAction(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceIt
       }
       c = await updateCase(trx, c, { status: 'rejected', decided_at: ctx.now, current_step: null, outcome_reason: reason, outcome_citation: input.citation as never });
       await recordTransition(trx, ctx, c, { kind: 'case.rejected', from, taskId: task.id, detail: { reason, citation: input.citation } });
-      await ports.issueDocument(trx, 'rejection_decision', { caseId: c.id, trackingNo: c.tracking_no, itemCode: c.item_code, reason, citation: input.citation }, ctx.actor);
+      await requestDocument(trx, ctx, { kind: 'decision_letter', caseId: c.id, outcome: 'rejected', reason, citation: input.citation ?? null });
       return c;
     }
     case 'request_correction': {
@@ -298,6 +301,7 @@ export async function applyAction(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceIt
   if (step.key === 'accept') {
     c = await updateCase(trx, c, { status: 'accepted', accepted_at: ctx.now });
     await recordTransition(trx, ctx, c, { kind: 'case.accepted', from, taskId: task.id });
+    await requestDocument(trx, ctx, { kind: 'acceptance_receipt', caseId: c.id });
   }
   const instant = item.instant;
   if (instant || task.step_index === decisiveIndex(item)) c = await approve(trx, ctx, c, item, task.id);
@@ -378,7 +382,7 @@ export async function issueNotice(
     await audit(trx, ctx, { action: 'notice.issued', objectType: 'notice', objectId: row.id, after: { number, itemCode: n.item.code, missing: n.missing.map((m) => m.code) } });
     await recordEvent(trx, { type: 'notice.issued', aggregateType: 'notice', aggregateId: row.id, partitionKey: n.personId ?? n.orgId ?? row.id, payload: { number, itemCode: n.item.code, personId: n.personId ?? null, orgId: n.orgId ?? null, missing: n.missing.map((m) => m.code) } });
   }
-  await ports.issueDocument(trx, 'one_time_notice', { number, kind: n.kind, caseId: n.c?.id ?? null, itemCode: n.item.code, missing: n.missing }, ctx.actor);
+  await requestDocument(trx, ctx, { kind: 'one_time_notice', noticeId: row.id, caseId: n.c?.id ?? null });
   return { id: row.id, number, createdAt: row.created_at };
 }
 

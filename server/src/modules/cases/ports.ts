@@ -13,6 +13,10 @@ import { evaluateRules, replayDecision } from '../policy/rules.js';
 import { addWorkingDays as calendarAddWorkingDays } from '../policy/calendar.js';
 import { getArchiveRecord, reusableMaterials } from '../archives/service.js';
 import { sealSubmission } from '../seals/submission.js';
+import { issueDocument } from '../documents/service.js';
+import type { DocumentKind } from '../documents/schema.js';
+import type { DocumentData } from '../documents/kinds.js';
+import { defaultArchiveStore } from '../archives/store.js';
 
 export interface ItemVersion {
   versionId: string;
@@ -40,8 +44,8 @@ export interface CasePorts {
   archiveRecordOwnedBy(db: Db, archiveId: string, owner: { personId: string | null; orgId: string | null }): Promise<boolean>;
   /** Seals the submitted application (answers + material hashes) at submission; returns a reference or null when not wired. */
   sealSubmission(db: Db, input: { caseId: string; personId: string | null; trackingNo: string; itemCode: string; payload: Record<string, unknown>; actor: Actor }): Promise<{ id: string } | null>;
-  /** Issues an outcome document (acceptance receipt, one-time notice, decision letter). */
-  issueDocument(db: Db, kind: string, data: Record<string, unknown>, actor: Actor): Promise<{ id: string; number?: string } | null>;
+  /** Issues an outcome document (acceptance receipt, one-time notice, decision letter); documents.ts builds the data. */
+  issueDocument<K extends DocumentKind>(db: Db, kind: K, data: DocumentData[K], actor: Actor, caseId: string | null): Promise<{ id: string; number?: string } | null>;
 }
 
 const ITEM_CACHE_MAX = 1000;
@@ -68,8 +72,10 @@ export const ports: CasePorts = {
     const sealed = await sealSubmission(db, { caseId: input.caseId, personId: input.personId, submittedBy: input.actor, payload: { trackingNo: input.trackingNo, itemCode: input.itemCode, ...input.payload } });
     return { id: sealed.archiveId };
   },
-  // SEAM: the documents module has no issueDocument yet; receipts and notices are returned as data only.
-  issueDocument: async () => null,
+  issueDocument: async (db, kind, data, actor, caseId) => {
+    const d = await issueDocument(db, defaultArchiveStore(), kind, data, actor, { caseId });
+    return { id: d.documentId, number: d.number };
+  },
 };
 
 export function setPorts(p: Partial<CasePorts>): void {

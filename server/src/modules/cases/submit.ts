@@ -235,8 +235,7 @@ export async function submitApplication(db: Db, ctx: Ctx, applicant: Applicant, 
       payload: { answers: made.case.answers, materials, decision: { outcome: step.decision.outcome, factsHash: step.decision.factsHash } },
       actor: ctx.actor,
     });
-    const doc = await ports.issueDocument(trx, made.case.accepted_at ? 'acceptance_receipt' : 'submission_receipt', { caseId: made.case.id, trackingNo: made.case.tracking_no, itemCode: item.code, promisedDate: made.case.promised_date }, ctx.actor);
-    return { ...made, sealId: seal?.id ?? null, documentId: doc?.id ?? null };
+    return { ...made, sealId: seal?.id ?? null, documentId: null };
   });
   if (!out.created) return replayReceipt(db, out.case, applicant);
   return { result: 'receipt', case: out.case, receipt: receiptOf(out.case, applicant.name, { itemName: item.name, documentId: out.documentId, sealId: out.sealId }), replayed: false };

@@ -4,12 +4,14 @@
  */
 import type { Db } from '../../db/connect.js';
 import { chainHandler } from './chains.js';
+import { documentHandler } from './documents.js';
 import { overdueHandler } from './supervision.js';
 import { fireDueTimers, startTimerWorker, type TimerHandler, type WorkerLog } from './timers.js';
 
 export const CASE_TIMER_HANDLERS: Record<string, TimerHandler> = {
   'task.overdue': overdueHandler,
   chain: chainHandler,
+  document: documentHandler,
 };
 
 /** One pass (tests, CLI): fires every due timer. */

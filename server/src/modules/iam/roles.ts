@@ -45,6 +45,13 @@ export const PERMISSIONS = [
   'supervision.read', // overdue and near-due tasks, escalations
   'override.request', // ask for a rule outcome to be overridden (with a reason)
   'override.approve', // confirm or refuse an override (a second person)
+  'insurance.read', // staff: insured employers, bills, payments, arrears, transfers, benefits (in scope)
+  'insurance.write', // staff: register employers, enrol/stop employees, declare bases, assess, transfers
+  'employer.self', // employer agents: their own organisation's employees, declarations and bills
+  'payment.reconcile', // upload a bank statement and read the reconciliation
+  'benefit.manage', // suspend and reinstate pensions, yearly adjustments
+  'payroll.run', // compute the monthly benefit payroll
+  'payroll.release', // sign off a computed payroll (a second person)
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -53,13 +60,13 @@ const STAFF_BASE: Permission[] = ['agency.read', 'catalogue.read', 'policy.read'
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Regions and service points are public information: everyone signed in may read them.
   citizen: ['self.read', 'agency.read', 'case.read', 'case.submit'],
-  employer_agent: ['self.read', 'agency.read', 'organisation.read', 'case.read', 'case.submit'],
-  teller: [...STAFF_BASE, 'person.read', 'person.unmask', 'person.write', 'organisation.read', 'rights.read', 'archive.read', 'archive.upload', 'document.issue', 'case.read', 'case.submit', 'task.work', 'override.request'],
-  reviewer: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'duplicate.review', 'archive.read', 'document.issue', 'case.read', 'task.work', 'override.request'],
-  approver: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'archive.read', 'document.issue', 'case.read', 'task.work', 'override.request', 'override.approve'],
-  supervisor: [...STAFF_BASE, 'person.read', 'organisation.read', 'rights.read', 'audit.read', 'archive.read', 'archive.manage', 'archive.dispose', 'case.read', 'supervision.read', 'override.approve'],
+  employer_agent: ['self.read', 'agency.read', 'organisation.read', 'case.read', 'case.submit', 'employer.self'],
+  teller: [...STAFF_BASE, 'person.read', 'person.unmask', 'person.write', 'organisation.read', 'rights.read', 'archive.read', 'archive.upload', 'document.issue', 'case.read', 'case.submit', 'task.work', 'override.request', 'insurance.read', 'insurance.write'],
+  reviewer: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'duplicate.review', 'archive.read', 'document.issue', 'case.read', 'task.work', 'override.request', 'insurance.read'],
+  approver: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'archive.read', 'document.issue', 'case.read', 'task.work', 'override.request', 'override.approve', 'insurance.read', 'benefit.manage', 'payroll.release'],
+  supervisor: [...STAFF_BASE, 'person.read', 'organisation.read', 'rights.read', 'audit.read', 'archive.read', 'archive.manage', 'archive.dispose', 'case.read', 'supervision.read', 'override.approve', 'insurance.read', 'payment.reconcile', 'payroll.run'],
   administrator: [...STAFF_BASE, 'policy.manage', 'catalogue.manage', 'person.read', 'person.write', 'person.import', 'duplicate.review', 'organisation.read', 'organisation.write', 'user.manage', 'archive.manage', 'archive.dispose', 'seal.manage'],
-  auditor: [...STAFF_BASE, 'person.read', 'audit.read', 'audit.verify', 'archive.read', 'case.read', 'supervision.read'],
+  auditor: [...STAFF_BASE, 'person.read', 'audit.read', 'audit.verify', 'archive.read', 'case.read', 'supervision.read', 'insurance.read'],
   analyst: [...STAFF_BASE, 'organisation.read'],
 };
 

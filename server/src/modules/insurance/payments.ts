@@ -209,8 +209,17 @@ export interface ArrearsLine {
 }
 
 /** Unpaid bills (欠费) past their due date on `asOf`, with the late fee owed that day. */
-export async function arrears(db: Db, opts: { asOf: string; orgId?: string | undefined; personId?: string | undefined; limit?: number }): Promise<ArrearsLine[]> {
+export async function arrears(db: Db, opts: { asOf: string; orgId?: string | undefined; personId?: string | undefined; regionPrefix?: string; limit?: number }): Promise<ArrearsLine[]> {
   let q = db.selectFrom('contribution_bills').selectAll().where('status', '<>', 'paid').where('due_date', '<', opts.asOf).orderBy('due_date').limit(opts.limit ?? 200);
+  if (opts.regionPrefix) {
+    const like = `${opts.regionPrefix}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb('org_id', 'in', eb.selectFrom('organisations').select('org_id').where('region_code', 'like', like)),
+        eb('person_id', 'in', eb.selectFrom('persons').select('person_id').where('region_code', 'like', like)),
+      ]),
+    );
+  }
   if (opts.orgId) q = q.where('org_id', '=', opts.orgId);
   if (opts.personId) q = q.where('person_id', '=', opts.personId);
   const bills = await q.execute();

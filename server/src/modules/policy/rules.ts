@@ -2,6 +2,7 @@ import { evaluate, parseExpression } from 'feelin';
 import type { Db } from '../../db/connect.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import { sm3Hex } from '../../lib/hash.js';
+import { compileFast, FALLBACK, type Compiled } from './fast-feel.js';
 import { isDate } from './months.js';
 import { parameterSnapshot, parameterVersionById } from './parameters.js';
 import { hasReachedRetirementAge, statutoryRetirement, RETIREMENT_CATEGORIES } from './retirement.js';
@@ -30,6 +31,8 @@ interface Analysis {
   paths: string[];
   /** It compares with null itself, so a missing fact is an answer, not "unknown". */
   testsNull: boolean;
+  /** The fast evaluator when the expression is in its subset (see fast-feel.ts). */
+  fast: Compiled | null;
 }
 
 const analyses = new Map<string, Analysis>();
@@ -70,7 +73,7 @@ export function analyseExpression(expression: string): Analysis {
   if (error) throw new SyntaxError(`FEEL syntax error at position ${(error as { from: number }).from} in: ${expression}`);
   for (const r of roots) if (!ROOTS.has(r.name) && !bound.has(r.name)) unknownRoots.add(r.name);
   if (unknownRoots.size) throw new SyntaxError(`unknown name ${[...unknownRoots].map((n) => `'${n}'`).join(', ')}: rules may read ${CONTEXT_ROOTS.join(', ')}`);
-  const analysis = { paths: [...paths].sort(), testsNull };
+  const analysis = { paths: [...paths].sort(), testsNull, fast: compileFast(tree.topNode, expression) };
   if (analyses.size > 5_000) analyses.clear();
   analyses.set(expression, analysis);
   return analysis;
@@ -191,7 +194,7 @@ interface RuleJob {
 }
 
 /** The pure core: evaluates with a given set of parameter versions. */
-function evaluateJobs(jobs: RuleJob[], facts: Facts, versions: Map<string, ParameterVersion>): Decision {
+function evaluateJobs(jobs: RuleJob[], facts: Facts, versions: Map<string, ParameterVersion>, paramCtx = nestParams([...versions.values()])): Decision {
   if (!isDate(facts.asOf)) throw new RangeError(`facts.asOf must be a date (YYYY-MM-DD), got ${facts.asOf}`);
   const derived = derive(facts, (k) => versions.get(k));
   const results: Record<string, unknown> = {};
@@ -200,7 +203,7 @@ function evaluateJobs(jobs: RuleJob[], facts: Facts, versions: Map<string, Param
     applicant: facts.applicant ?? {},
     rights: facts.rights ?? {},
     answers: facts.answers ?? {},
-    param: nestParams([...versions.values()]),
+    param: paramCtx,
     derived: derived.values,
     results,
   };
@@ -227,11 +230,15 @@ function evaluateJobs(jobs: RuleJob[], facts: Facts, versions: Map<string, Param
     const warnings: string[] = [];
     let value: unknown;
     try {
-      // Only what the rule reads goes to the interpreter: feelin copies and scans its whole
-      // context on every call, and a rule that reads three values should not pay for all.
-      const r = evaluate(spec.expression, pruneContext(ctx, analysis.paths));
-      value = r.value;
-      for (const w of r.warnings) if (w.type !== 'NO_CONTEXT_ENTRY_FOUND' && w.type !== 'NO_VARIABLE_FOUND') warnings.push(w.message);
+      const fast = analysis.fast ? analysis.fast(ctx) : FALLBACK;
+      if (fast !== FALLBACK) value = fast;
+      else {
+        // Only what the rule reads goes to the interpreter: feelin copies and scans its whole
+        // context on every call, and a rule that reads three values should not pay for all.
+        const r = evaluate(spec.expression, pruneContext(ctx, analysis.paths));
+        value = r.value;
+        for (const w of r.warnings) if (w.type !== 'NO_CONTEXT_ENTRY_FOUND' && w.type !== 'NO_VARIABLE_FOUND') warnings.push(w.message);
+      }
     } catch (e) {
       throw new Error(`rule ${spec.id}: ${(e as Error).message}`);
     }
@@ -290,13 +297,25 @@ function jobsOf(spec: { conditions: RuleSpec[]; calculations?: RuleSpec[] }): Ru
 /** Pure: evaluates against a snapshot (the CLI and tests use a snapshot from the YAML files). */
 export function evaluateRulesWith(snapshot: ParameterSnapshot, spec: { conditions: RuleSpec[]; calculations?: RuleSpec[] }, facts: Facts): Decision {
   if (!isDate(facts.asOf)) throw new RangeError(`facts.asOf must be a date (YYYY-MM-DD), got ${facts.asOf}`);
-  const versions = new Map<string, ParameterVersion>();
-  for (const k of snapshot.keys()) {
-    const v = snapshot.tryAsOf(k, facts.asOf);
-    if (v) versions.set(k, v);
+  let byDay = inEffect.get(snapshot);
+  if (!byDay) inEffect.set(snapshot, (byDay = new Map()));
+  let day = byDay.get(facts.asOf);
+  if (!day) {
+    const versions = new Map<string, ParameterVersion>();
+    for (const k of snapshot.keys()) {
+      const v = snapshot.tryAsOf(k, facts.asOf);
+      if (v) versions.set(k, v);
+    }
+    day = { versions, param: nestParams([...versions.values()]) };
+    if (byDay.size > 400) byDay.clear();
+    byDay.set(facts.asOf, day);
   }
-  return evaluateJobs(jobsOf(spec), facts, versions);
+  return evaluateJobs(jobsOf(spec), facts, day.versions, day.param);
 }
+
+// Parameters in effect per snapshot and day: snapshots are immutable, so this never goes stale.
+// The nested `param` context is shared read-only by every evaluation of that day.
+const inEffect = new WeakMap<ParameterSnapshot, Map<string, { versions: Map<string, ParameterVersion>; param: Record<string, unknown> }>>();
 
 /**
  * Evaluates conditions (→ outcome) and calculations (→ results) against the facts, with the

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 import type { ChainProblem } from '../audit/service.js';
-import { checkSignature, signFor } from './keys.js';
+import { activeKey, checkSignature, signWithKey } from './keys.js';
 
 /** What a checkpoint signs: the chain head at one instant. */
 export function checkpointStatement(c: { headSeq: number; headHash: string; signedAt: Date }): Uint8Array {
@@ -20,14 +20,16 @@ export async function signAuditCheckpoint(db: Db): Promise<{ headSeq: number; he
   return db.transaction().execute(async (trx) => {
     const locked = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${CHECKPOINT_LOCK_KEY}) as ok`.execute(trx);
     if (!locked.rows[0]?.ok) return null;
+    // The key first: creating it appends an audit entry, which must come before the head we sign.
+    const key = await activeKey(trx, 'audit_checkpoint');
     const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
     if (!head) return null;
     const done = await trx.selectFrom('audit_checkpoints').select('head_seq').where('head_seq', '=', head.seq).executeTakeFirst();
     if (done) return null;
     const signedAt = new Date();
-    const signed = await signFor(trx, 'audit_checkpoint', checkpointStatement({ headSeq: head.seq, headHash: head.hash, signedAt }));
-    await trx.insertInto('audit_checkpoints').values({ head_seq: head.seq, head_hash: head.hash, signed_at: signedAt, key_id: signed.keyId, signature: Buffer.from(signed.signature).toString('base64') }).execute();
-    return { headSeq: head.seq, headHash: head.hash, keyId: signed.keyId, signedAt };
+    const signature = signWithKey(key, checkpointStatement({ headSeq: head.seq, headHash: head.hash, signedAt }));
+    await trx.insertInto('audit_checkpoints').values({ head_seq: head.seq, head_hash: head.hash, signed_at: signedAt, key_id: key.key_id, signature: Buffer.from(signature).toString('base64') }).execute();
+    return { headSeq: head.seq, headHash: head.hash, keyId: key.key_id, signedAt };
   });
 }
 
