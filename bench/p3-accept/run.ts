@@ -45,11 +45,15 @@ function pgbenchScript(withAuditLock: boolean): string {
     'SELECT seq AS head, hash AS head_hash FROM audit_log ORDER BY seq DESC LIMIT 1 \\gset',
     `INSERT INTO audit_log (seq, at, actor_id, actor_role, channel, service_point_id, ip, action, object_type, object_id, before, after, prev_hash, hash) VALUES (${withAuditLock ? ':head + 1' : "nextval('p3_seq')"}, now(), 'u', 'teller', 'counter', 'SP371002001', '127.0.0.1', '${action}', 'case', :cid, '{"status":"submitted"}', '{"status":"accepted","trackingNo":"TB2026112700000001X","itemCode":"371000-SB-9904","taskId":""}', :head_hash, md5(random()::text) || md5(random()::text));`,
   ];
-  const event = (kind: string) => [
+  // Like the platform (cases/engine.ts runInTx), the audit entries are appended last, just before COMMIT.
+  const audits: string[] = [];
+  const event = (kind: string) => {
+    audits.push(...audit(kind));
+    return [
     `INSERT INTO case_events (case_id, person_id, actor_id, kind, from_status, to_status, task_id, detail) VALUES (:cid, :pid, 'u', '${kind}', 'submitted', 'accepted', NULL, '{"channel":"counter"}');`,
-    ...audit(kind),
     `INSERT INTO outbox (event_id, type, aggregate_type, aggregate_id, partition_key, payload) VALUES (gen_random_uuid(), '${kind}', 'case', :cid, :pid, '{"caseId":"x","trackingNo":"TB2026112700000001X","itemCode":"371000-SB-9904","status":"accepted","personId":"p","orgId":"","taskId":""}');`,
   ];
+  };
   const task = (key: string, idx: number, role: string, scope: string) => [
     `INSERT INTO tasks (id, case_id, person_id, step_key, step_index, role, scope, region_code, status, due_date, statutory_due) VALUES (gen_random_uuid(), :cid, :pid, '${key}', ${idx}, '${role}', '${scope}', '371002001001', 'open', '2026-11-30', '2026-12-01') RETURNING id AS tid \\gset`,
     `INSERT INTO timers (kind, due_at, payload, dedup_key) VALUES ('task.overdue', now() + interval '3 days', '{"taskId":"x"}', 'overdue-' || CAST(:tid AS text));`,
@@ -67,6 +71,7 @@ function pgbenchScript(withAuditLock: boolean): string {
     ...task('review', 1, 'reviewer', "central' || chr(58) || 'social_insurance"),
     "UPDATE cases SET status = 'in_review', current_step = 'review', updated_at = now(), version = version + 1 WHERE id = :cid;",
     ...event('case.in_review'),
+    ...audits,
     'COMMIT;',
     '',
   ]

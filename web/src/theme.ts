@@ -8,6 +8,12 @@ export const theme: ThemeConfig = {
   token: {
     colorPrimary: '#0b57c5',
     colorLink: '#0b57c5',
+    // Hover and active shades stay dark enough (antd derives a light #5497de otherwise: 3:1).
+    colorPrimaryHover: '#0a4aa8',
+    colorPrimaryActive: '#083d8a',
+    colorLinkHover: '#0a4aa8',
+    colorLinkActive: '#083d8a',
+    colorPrimaryTextHover: '#0a4aa8',
     colorTextSecondary: 'rgba(0, 0, 0, 0.70)',
     colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
     colorTextDescription: 'rgba(0, 0, 0, 0.62)',

@@ -12,6 +12,7 @@ import { seedDemoCity } from '../modules/demo/seed.js';
 import { importPersonsFile } from '../modules/masterdata/import.js';
 import { progressBar } from './progress.js';
 import { registerPolicyCommands } from '../modules/policy/cli.js';
+import { registerInsuranceCommands } from '../modules/insurance/cli.js';
 
 const program = new Command();
 program.name('tongban').description('Tongban (通办) — integrated HR and social security public services platform').exitOverride();
@@ -117,6 +118,7 @@ id
   });
 
 registerPolicyCommands(program);
+registerInsuranceCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,15 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { ErrorBox } from './ErrorBox';
 
+export interface Identified {
+  personId: string;
+  name: string;
+  residentId: string;
+  regionCode: string;
+  outOfRegion: boolean;
+  expiresAt: string;
+}
+
 /**
  * 通办 at the counter: the teller reads the person's ID card (or types its number) and states
  * why; the server grants this teller access to that person for a few hours, whatever their
@@ -22,8 +31,9 @@ export function CounterIdentify() {
     setBusy(true);
     setError(null);
     try {
-      const r = await api<{ personId: string }>('POST', '/api/counter/identify', { residentId: v.residentId.trim(), reason: v.reason.trim() }, { 'idempotency-key': crypto.randomUUID() });
-      navigate(`/staff/persons/${r.personId}`);
+      const r = await api<Identified>('POST', '/api/counter/identify', { residentId: v.residentId.trim(), reason: v.reason.trim() }, { 'idempotency-key': crypto.randomUUID() });
+      // The grant opens the wizard and the person's cases only: the person view shows what identify returned.
+      navigate(`/staff/persons/${r.personId}`, { state: { identified: r } });
     } catch (e) {
       setError(e);
     } finally {

@@ -1,4 +1,4 @@
-import { Link, useParams } from 'react-router-dom';
+import { Link, useLocation, useParams } from 'react-router-dom';
 import { Card, Descriptions, Flex, Grid, Table, Tag, Typography, type TableColumnsType } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { ApiError, type PersonMasked, type RightsSummary } from '../api';
@@ -9,6 +9,7 @@ import { ErrorBox } from '../components/ErrorBox';
 import { Loading } from '../components/Loading';
 import { CaseList, type CaseSummary } from '../components/CaseList';
 import { ServiceList } from '../components/ServiceList';
+import type { Identified } from '../components/CounterIdentify';
 
 type Insurance = RightsSummary['insurances'][number];
 const STATUS_COLOURS: Record<string, string> = { active: '#2b7a0b', retired: '#0b57c5', suspended: '#a35200', stopped: '#595959' };
@@ -40,14 +41,19 @@ export default function PersonViewPage() {
   const screens = Grid.useBreakpoint();
   const phone = screens.md === false;
   const regionName = useRegionNames(true);
-  const person = useApi<PersonMasked>(`/api/persons/${personId}`);
-  const rights = useApi<RightsSummary>(`/api/persons/${personId}/rights`);
+  const identified = (useLocation().state as { identified?: Identified } | null)?.identified;
+  const granted = identified?.personId === personId && identified.outOfRegion;
+  // A person of another district, identified from the ID card: the grant covers the wizard and their cases, not the record.
+  const person = useApi<PersonMasked>(granted ? null : `/api/persons/${personId}`);
+  const rights = useApi<RightsSummary>(granted ? null : `/api/persons/${personId}/rights`);
   const cases = useApi<{ items: CaseSummary[] }>(`/api/cases?personId=${encodeURIComponent(personId)}`);
-  const archive = useApi<{ items: ArchiveRecord[] }>(`/api/archive/records?personId=${encodeURIComponent(personId)}`);
+  const archive = useApi<{ items: ArchiveRecord[] }>(granted ? null : `/api/archive/records?personId=${encodeURIComponent(personId)}`);
 
   if (person.error) return <ErrorBox error={person.error} onRetry={person.reload} />;
-  if (!person.data) return <Loading />;
-  const p = person.data;
+  const p: PersonMasked | undefined = granted
+    ? { personId, residentId: identified.residentId, name: identified.name, namePinyin: '', birthDate: '', sex: '', regionCode: identified.regionCode, phone: null, masked: true }
+    : person.data;
+  if (!p) return <Loading />;
 
   const columns: TableColumnsType<Insurance> = [
     { key: 'type', title: t('me.type'), dataIndex: 'insuranceType', render: (v: string) => t(`insurance.${v}`, { defaultValue: v }) },
@@ -74,16 +80,22 @@ export default function PersonViewPage() {
             data-testid="person-master"
             items={[
               { key: 'rid', label: t('person.residentId'), children: <span className="tb-mono">{p.residentId}</span> },
-              { key: 'sex', label: t('person.sex'), children: t(`person.sexes.${p.sex}`, { defaultValue: p.sex }) },
-              { key: 'birth', label: t('person.birthDate'), children: p.birthDate },
+              ...(granted
+                ? []
+                : [
+                    { key: 'sex', label: t('person.sex'), children: t(`person.sexes.${p.sex}`, { defaultValue: p.sex }) },
+                    { key: 'birth', label: t('person.birthDate'), children: p.birthDate },
+                  ]),
               { key: 'region', label: t('person.region'), children: `${regionName(p.regionCode)} (${p.regionCode})` },
               { key: 'phone', label: t('person.phone'), children: <span className="tb-mono">{p.phone ?? t('person.none')}</span> },
-              ...(me?.scopeRegion && !p.regionCode.startsWith(me.scopeRegion) ? [{ key: 'other', label: t('personView.otherDistrict'), children: t('personView.otherDistrictNote') }] : []),
+              ...(granted || (me?.scopeRegion && !p.regionCode.startsWith(me.scopeRegion)) ? [{ key: 'other', label: t('personView.otherDistrict'), children: t('personView.otherDistrictNote') }] : []),
             ]}
           />
         </Card>
         <Card title={<h2 className="tb-h2">{t('me.insurance')}</h2>}>
-          {rights.error ? (
+          {granted ? (
+            <Typography.Paragraph type="secondary">{t('personView.grantOnly', { until: new Date(identified.expiresAt).toTimeString().slice(0, 5) })}</Typography.Paragraph>
+          ) : rights.error ? (
             <ErrorBox error={rights.error} />
           ) : !rights.data ? (
             <Loading />
@@ -97,7 +109,9 @@ export default function PersonViewPage() {
       </Card>
       <Card title={<h2 className="tb-h2">{t('personView.archive')}</h2>}>
         <Pending error={archive.error}>
-          {archive.data ? (
+          {granted ? (
+            <Typography.Paragraph type="secondary">{t('personView.grantOnly', { until: new Date(identified.expiresAt).toTimeString().slice(0, 5) })}</Typography.Paragraph>
+          ) : archive.data ? (
             archive.data.items.length === 0 ? (
               <Typography.Paragraph>{t('personView.noArchive')}</Typography.Paragraph>
             ) : (

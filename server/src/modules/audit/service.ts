@@ -105,6 +105,43 @@ export async function appendAudit(trx: Db, actor: Actor, input: AuditEntryInput)
 }
 
 /** 'checkpoint': a signed checkpoint (seals/checkpoints.ts) that fails or names an entry no longer in the chain. */
+/**
+ * Appends several entries at once, in order, under one lock and one head read: for an action
+ * that audits several transitions in one transaction (the case engine), 3 statements instead
+ * of 3 per entry. Same chain, same hashes as appending them one by one.
+ */
+export async function appendAudits(trx: Db, entries: { actor: Actor; input: AuditEntryInput }[]): Promise<number[]> {
+  if (entries.length === 0) return [];
+  if (!trx.isTransaction) return trx.transaction().execute((t) => appendAudits(t, entries));
+  await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  let seq = head?.seq ?? 0;
+  let prevHash = head?.hash ?? GENESIS_HASH;
+  const at = new Date();
+  const rows = entries.map(({ actor, input }) => {
+    const fields: ChainedFields = {
+      seq: ++seq,
+      at,
+      actor_id: actor.userId,
+      actor_role: actor.role,
+      channel: actor.channel,
+      service_point_id: actor.servicePointId,
+      ip: actor.ip,
+      action: input.action,
+      object_type: input.objectType ?? null,
+      object_id: input.objectId ?? null,
+      before: input.before ?? null,
+      after: input.after ?? null,
+    };
+    const hash = entryHash(prevHash, fields);
+    const row = { ...fields, before: fields.before === null ? null : JSON.stringify(fields.before), after: fields.after === null ? null : JSON.stringify(fields.after), prev_hash: prevHash, hash };
+    prevHash = hash;
+    return row;
+  });
+  await trx.insertInto('audit_log').values(rows).execute();
+  return rows.map((r) => r.seq);
+}
+
 export type ChainProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'broken-link' | 'checkpoint';
 
 export interface ChainProblem {

@@ -5,15 +5,15 @@
  * two people finishing one task is settled by a conditional UPDATE (one wins, the
  * other gets CONFLICT).
  */
-import { sql, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
-import { appendAudit, type Actor, type AuditEntryInput } from '../audit/service.js';
-import { recordEvent } from '../events/outbox.js';
+import { appendAudit, appendAudits, type Actor, type AuditEntryInput } from '../audit/service.js';
+import { recordEvent, recordEvents, type DomainEvent } from '../events/outbox.js';
 import type { Citation } from '../policy/types.js';
 import type { ItemStep, ServiceItem } from '../catalogue/types.js';
-import type { CaseStatus, CaseTable, TaskTable } from './schema.js';
+import type { CaseEventTable, CaseStatus, CaseTable, TaskTable } from './schema.js';
 import { FINAL_STATUSES } from './schema.js';
 import { addWorkingDays, itemVersion } from './ports.js';
 import { requestDocument } from './documents.js';
@@ -54,11 +54,18 @@ export interface Ctx {
   actor: Actor;
   now: Date;
   /**
-   * Audit entries of this transaction, appended just before it commits. The audit chain's
-   * advisory lock serialises every appender until commit, so taking it last keeps the
-   * serialised part of a transition short (measured in docs/PERFORMANCE.md, P3).
+   * What this transaction writes at its end: history rows, outbox events and audit entries,
+   * each in one statement. The audit chain's advisory lock serialises every appender until
+   * commit, so taking it last keeps the serialised part of a transition short (P3 in
+   * docs/PERFORMANCE.md).
    */
-  deferred?: { audits: { actor: Actor; input: AuditEntryInput }[] };
+  deferred?: Deferred;
+}
+
+interface Deferred {
+  history: Insertable<CaseEventTable>[];
+  events: DomainEvent[];
+  audits: { actor: Actor; input: AuditEntryInput }[];
 }
 
 /** Appends now, or at the end of the transaction when the context defers (runInTx). */
@@ -67,12 +74,27 @@ export async function audit(trx: Db, ctx: Ctx, input: AuditEntryInput): Promise<
   else await appendAudit(trx, ctx.actor, input);
 }
 
-/** One transaction for one transition: the change, its history and events, then its audit entries, then commit. */
+async function event(trx: Db, ctx: Ctx, e: DomainEvent): Promise<void> {
+  if (ctx.deferred) ctx.deferred.events.push(e);
+  else await recordEvent(trx, e);
+}
+
+async function history(trx: Db, ctx: Ctx, row: Insertable<CaseEventTable>): Promise<void> {
+  if (ctx.deferred) ctx.deferred.history.push(row);
+  else await trx.insertInto('case_events').values(row).execute();
+}
+
+/** One transaction for one transition: the change, then its history, events and audit entries, then commit. */
 export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Promise<T>): Promise<T> {
   const run = async (trx: Db) => {
-    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { audits: [] } };
+    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { history: [], events: [], audits: [] } };
     const out = await fn(trx, inner);
-    if (!ctx.deferred) for (const a of inner.deferred!.audits) await appendAudit(trx, a.actor, a.input);
+    if (!ctx.deferred) {
+      const d = inner.deferred!;
+      if (d.history.length) await trx.insertInto('case_events').values(d.history).execute();
+      await recordEvents(trx, d.events);
+      await appendAudits(trx, d.audits);
+    }
     return out;
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);
@@ -118,10 +140,7 @@ export async function recordTransition(
   e: { kind: string; from: string | null; taskId?: string | null; detail?: Record<string, unknown> },
 ): Promise<void> {
   const detail = e.detail ?? {};
-  await trx
-    .insertInto('case_events')
-    .values({ case_id: c.id, person_id: c.person_id, org_id: c.org_id, actor_id: ctx.actor.userId, kind: e.kind, from_status: e.from, to_status: c.status, task_id: e.taskId ?? null, detail: JSON.stringify(detail) })
-    .execute();
+  await history(trx, ctx, { case_id: c.id, person_id: c.person_id, org_id: c.org_id, actor_id: ctx.actor.userId, kind: e.kind, from_status: e.from, to_status: c.status, task_id: e.taskId ?? null, detail: JSON.stringify(detail) });
   await audit(trx, ctx, {
     action: e.kind,
     objectType: 'case',
@@ -129,13 +148,13 @@ export async function recordTransition(
     before: e.from ? { status: e.from } : null,
     after: { status: c.status, trackingNo: c.tracking_no, itemCode: c.item_code, taskId: e.taskId ?? null, ...detail },
   });
-  await recordEvent(trx, { type: e.kind, aggregateType: 'case', aggregateId: c.id, partitionKey: partitionKey(c), payload: caseEventPayload(c, { taskId: e.taskId ?? null, ...detail }) });
+  await event(trx, ctx, { type: e.kind, aggregateType: 'case', aggregateId: c.id, partitionKey: partitionKey(c), payload: caseEventPayload(c, { taskId: e.taskId ?? null, ...detail }) });
 }
 
 /** Audit + outbox for a task-only change (claim, release, delegate). */
 async function recordTaskChange(trx: Db, ctx: Ctx, t: TaskRow, kind: string, detail: Record<string, unknown>): Promise<void> {
   await audit(trx, ctx, { action: kind, objectType: 'task', objectId: t.id, after: { caseId: t.case_id, step: t.step_key, status: t.status, ...detail } });
-  await recordEvent(trx, { type: kind, aggregateType: 'task', aggregateId: t.id, partitionKey: t.person_id ?? t.org_id ?? t.case_id, payload: { taskId: t.id, caseId: t.case_id, step: t.step_key, role: t.role, scope: t.scope, status: t.status, ...detail } });
+  await event(trx, ctx, { type: kind, aggregateType: 'task', aggregateId: t.id, partitionKey: t.person_id ?? t.org_id ?? t.case_id, payload: { taskId: t.id, caseId: t.case_id, step: t.step_key, role: t.role, scope: t.scope, status: t.status, ...detail } });
 }
 
 /** Opens the task of step `index`, with its due dates and its overdue timer. */
@@ -380,7 +399,7 @@ export async function issueNotice(
   if (n.kind === 'submission') {
     // A notice without a case is still a thing the bureau said: audited and published.
     await audit(trx, ctx, { action: 'notice.issued', objectType: 'notice', objectId: row.id, after: { number, itemCode: n.item.code, missing: n.missing.map((m) => m.code) } });
-    await recordEvent(trx, { type: 'notice.issued', aggregateType: 'notice', aggregateId: row.id, partitionKey: n.personId ?? n.orgId ?? row.id, payload: { number, itemCode: n.item.code, personId: n.personId ?? null, orgId: n.orgId ?? null, missing: n.missing.map((m) => m.code) } });
+    await event(trx, ctx, { type: 'notice.issued', aggregateType: 'notice', aggregateId: row.id, partitionKey: n.personId ?? n.orgId ?? row.id, payload: { number, itemCode: n.item.code, personId: n.personId ?? null, orgId: n.orgId ?? null, missing: n.missing.map((m) => m.code) } });
   }
   await requestDocument(trx, ctx, { kind: 'one_time_notice', noticeId: row.id, caseId: n.c?.id ?? null });
   return { id: row.id, number, createdAt: row.created_at };
@@ -457,16 +476,23 @@ export async function delegateTask(db: Db, ctx: Ctx, staff: Staff, taskId: strin
  * the task row is switched to done only WHERE it is still open or claimed by the caller.
  */
 export async function completeTask(db: Db, ctx: Ctx, staff: Staff, taskId: string, input: ActionInput): Promise<{ task: TaskRow; case: CaseRow }> {
+  if (!staff.scopeRegion || staff.roles.length === 0) throw new AppError('NOT_FOUND');
+  const prefix = `${staff.scopeRegion}%`;
   return runInTx(db, ctx, async (trx, ctx) => {
-    await loadTaskFor(trx, staff, taskId);
+    // Role and scope are checked in the same statement that takes the task (the common case: one round trip).
     const t = await trx
       .updateTable('tasks')
       .set({ status: 'done', claimed_by: null, completed_by: staff.userId, completed_at: ctx.now, action: input.action, version: sql<number>`version + 1` })
       .where('id', '=', taskId)
+      .where('role', 'in', [...staff.roles])
+      .where((eb) => eb.or([eb.and([eb('scope', 'not like', `${CENTRAL}%`), eb('scope', 'like', prefix)]), eb.and([eb('scope', 'like', `${CENTRAL}%`), eb('region_code', 'like', prefix)])]))
       .where((eb) => eb.or([eb('status', '=', 'open'), eb.and([eb('status', '=', 'claimed'), eb('claimed_by', '=', staff.userId)])]))
       .returningAll()
       .executeTakeFirst();
-    if (!t) throw new AppError('CONFLICT', { detail: 'the task was completed or claimed by someone else' });
+    if (!t) {
+      await loadTaskFor(trx, staff, taskId); // NOT_FOUND when it is not this person's to see
+      throw new AppError('CONFLICT', { detail: 'the task was completed or claimed by someone else' });
+    }
     const c = await lockCase(trx, t.case_id);
     const { item } = await itemVersion(trx, c.item_version_id);
     const after = await applyAction(trx, ctx, c, item, t, input);

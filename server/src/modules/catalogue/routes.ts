@@ -51,7 +51,7 @@ const VersionInfo = Type.Object({
 });
 const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 40 }) });
 const VersionParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 40 }), versionId: Type.String({ format: 'uuid' }) });
-const AsOfQuery = Type.Object({ asOf: Type.Optional(Type.String({ pattern: DATE_PATTERN })) }, { additionalProperties: false });
+const AsOfQuery = Type.Object({ asOf: Type.Optional(Type.String({ format: 'date', pattern: DATE_PATTERN })) }, { additionalProperties: false });
 const DraftBody = Type.Object(
   {
     definition: Type.Optional(Type.Unknown({ description: 'A full item definition, validated like catalog/items/*.yaml' })),
@@ -60,7 +60,7 @@ const DraftBody = Type.Object(
   { additionalProperties: false },
 );
 const ReviewBody = Type.Object({ decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]), comment: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false });
-const PublishBody = Type.Object({ effectiveFrom: Type.String({ pattern: DATE_PATTERN }) }, { additionalProperties: false });
+const PublishBody = Type.Object({ effectiveFrom: Type.String({ format: 'date', pattern: DATE_PATTERN }) }, { additionalProperties: false });
 const RetireBody = Type.Object({ reason: Type.String({ minLength: 2, maxLength: 500 }) }, { additionalProperties: false });
 
 export async function catalogueRoutes(app: FastifyInstance): Promise<void> {
@@ -76,7 +76,7 @@ export async function catalogueRoutes(app: FastifyInstance): Promise<void> {
             channel: Type.Optional(Type.Union(CHANNELS.map((c) => Type.Literal(c)))),
             domain: Type.Optional(Type.Union(DOMAINS.map((d) => Type.Literal(d)))),
             q: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
-            asOf: Type.Optional(Type.String({ pattern: DATE_PATTERN })),
+            asOf: Type.Optional(Type.String({ format: 'date', pattern: DATE_PATTERN })),
           },
           { additionalProperties: false },
         ),
@@ -113,7 +113,7 @@ export async function catalogueRoutes(app: FastifyInstance): Promise<void> {
         tags: ['catalogue'],
         summary: "The item's process as BPMN 2.0 XML (lanes per role, correction loop, refusal ends, diagram coordinates): opens in any BPMN modeler. versionId or asOf pick the version.",
         params: CodeParams,
-        querystring: Type.Object({ asOf: Type.Optional(Type.String({ pattern: DATE_PATTERN })), versionId: Type.Optional(Type.String({ format: 'uuid' })) }, { additionalProperties: false }),
+        querystring: Type.Object({ asOf: Type.Optional(Type.String({ format: 'date', pattern: DATE_PATTERN })), versionId: Type.Optional(Type.String({ format: 'uuid' })) }, { additionalProperties: false }),
         response: responses({ 200: Type.String({ description: 'application/xml' }) }),
       },
     },

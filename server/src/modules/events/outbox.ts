@@ -31,3 +31,11 @@ export async function recordEvent(trx: Db, event: DomainEvent): Promise<string> 
   await trx.insertInto('outbox').values(outboxRow(event, eventId)).execute();
   return eventId;
 }
+
+/** Records several events in one statement (same transaction rule as recordEvent), in order. */
+export async function recordEvents(trx: Db, events: DomainEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const ids = events.map(() => uuid7());
+  await trx.insertInto('outbox').values(events.map((e, i) => outboxRow(e, ids[i]!))).execute();
+  return ids;
+}

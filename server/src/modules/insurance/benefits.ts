@@ -133,7 +133,7 @@ export async function applyYearlyAdjustment(db: Db, year: number, actor: Actor) 
           ${adj.fixedFen}::bigint + ((b.basic_fen + b.account_fen + coalesce(p.prior, 0)) * ${adj.percentBp}::bigint * 2 + 10000) / 20000,
           ${adj.version.versionId}
         from benefits b
-        left join lateral (select sum(a.amount_fen) as prior from benefit_adjustments a where a.benefit_id = b.benefit_id and a.effective_month < ${month}) p on true
+        left join lateral (select sum(a.amount_fen)::bigint as prior from benefit_adjustments a where a.benefit_id = b.benefit_id and a.effective_month < ${month}) p on true
         where b.kind = 'pension' and b.status <> 'ended' and b.start_month < ${month}
         on conflict do nothing
         returning amount_fen

@@ -118,7 +118,7 @@ function chunkStatement(runId: string, month: string, lo: string, hi: string, la
         and b.start_month <= ${m} and (b.paid_through is null or b.paid_through < ${m})
     ), months as (
       select d.*, g.mm,
-        d.amount + coalesce((select sum(a.amount_fen) from benefit_adjustments a
+        d.amount + coalesce((select sum(a.amount_fen)::bigint from benefit_adjustments a
           where a.benefit_id = d.benefit_id and a.effective_month <= to_char(make_date(g.mm / 12, g.mm % 12 + 1, 1), 'YYYY-MM')), 0) as amt
       from due d cross join lateral generate_series(d.first_m, d.last_m) as g(mm)
       where d.first_m <= d.last_m

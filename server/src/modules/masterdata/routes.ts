@@ -121,7 +121,7 @@ export async function masterdataRoutes(app: FastifyInstance): Promise<void> {
         tags: ['master data'],
         summary: "A person's record: a citizen their own (in full), staff within their region (masked; unmask separately). asOf gives the record as of a date.",
         params: PersonId,
-        querystring: Type.Object({ asOf: Type.Optional(Type.String({ pattern: DATE_PATTERN })) }, { additionalProperties: false }),
+        querystring: Type.Object({ asOf: Type.Optional(Type.String({ format: 'date', pattern: DATE_PATTERN })) }, { additionalProperties: false }),
         response: responses({ 200: Type.Union([PersonFull, PersonMasked]) }),
       },
     },

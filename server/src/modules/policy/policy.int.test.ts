@@ -131,6 +131,8 @@ test('four eyes: a draft takes effect only when another administrator publishes 
   const now2027 = await evaluateRules(t.db, spec, facts('2027-03-01'));
   assert.equal(now2027.outcome, 'ineligible');
   assert.ok(now2027.parameters.some((p) => p.versionId === versionId));
+  // Inside a transaction (the case engine's chains) the same snapshot answers.
+  assert.deepEqual(await t.db.transaction().execute((trx) => evaluateRules(trx, spec, facts('2027-03-01'))), now2027);
   // The stored decision replays with the versions it recorded: the same result, to the letter.
   assert.deepEqual(await replayDecision(t.db, { decision: decided2027, facts: facts('2027-03-01') }), decided2027);
   await assert.rejects(replayDecision(t.db, { decision: decided2027, facts: facts('2027-03-02') }), /factsHash/);

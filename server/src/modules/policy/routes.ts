@@ -14,7 +14,7 @@ const Citation = Type.Object(
     law: Type.String({ minLength: 1, maxLength: 300 }),
     article: Type.Optional(Type.String({ maxLength: 200 })),
     docNo: Type.Optional(Type.String({ maxLength: 100 })),
-    effectiveFrom: Type.Optional(Type.String({ pattern: DATE_PATTERN })),
+    effectiveFrom: Type.Optional(Type.String({ format: 'date', pattern: DATE_PATTERN })),
     url: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 500 })),
   },
   { additionalProperties: false },
@@ -73,7 +73,7 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['policy'],
         summary: 'Policy parameters with the version in effect on a day (default today), versions to come and open drafts',
-        querystring: Type.Object({ asOf: Type.Optional(Type.String({ pattern: DATE_PATTERN })) }, { additionalProperties: false }),
+        querystring: Type.Object({ asOf: Type.Optional(Type.String({ format: 'date', pattern: DATE_PATTERN })) }, { additionalProperties: false }),
         response: responses({ 200: Type.Object({ asOf: Type.String(), parameters: Type.Array(Type.Object({ ...Definition, current: Type.Union([Version, Type.Null()]), upcoming: Type.Array(Version), drafts: Type.Integer() })) }) }),
       },
     },
@@ -114,7 +114,7 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
         body: Type.Object(
           {
             value: Type.Unknown(),
-            effectiveFrom: Type.String({ pattern: DATE_PATTERN }),
+            effectiveFrom: Type.String({ format: 'date', pattern: DATE_PATTERN }),
             citation: Citation,
             reason: Type.String({ minLength: 2, maxLength: 500 }),
             scope: Type.Optional(Scope),
@@ -150,7 +150,7 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  const AsOf = Type.Optional(Type.String({ pattern: DATE_PATTERN, description: 'rules in effect on this day (default today)' }));
+  const AsOf = Type.Optional(Type.String({ format: 'date', pattern: DATE_PATTERN, description: 'rules in effect on this day (default today)' }));
 
   app.post(
     '/api/calc/retirement',
@@ -232,7 +232,7 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['policy'],
         summary: 'Due date N working days after a day (the day itself not counted); says when Monday–Friday had to be assumed',
-        querystring: Type.Object({ from: Type.String({ pattern: DATE_PATTERN }), days: Type.Integer({ minimum: 0, maximum: 3660 }) }, { additionalProperties: false }),
+        querystring: Type.Object({ from: Type.String({ format: 'date', pattern: DATE_PATTERN }), days: Type.Integer({ minimum: 0, maximum: 3660 }) }, { additionalProperties: false }),
         response: responses({ 200: Type.Object({ due: Type.String(), assumedWeekdaysFor: Type.Array(Type.Integer()) }) }),
       },
     },

@@ -28,14 +28,15 @@ interface Entry {
 const cache = new WeakMap<Db, Entry>();
 
 async function stampOf(db: Db): Promise<string> {
-  const r = await sql<{ n: number; p: Date | string | null; c: Date | string | null; y: number }>`
+  const r = await sql<{ n: number; v: string | null; p: Date | string | null; c: Date | string | null; y: number }>`
     select (select count(*) from parameter_versions where status <> 'draft')::int as n,
+           (select max(version_id) from parameter_versions where status <> 'draft') as v,
            (select max(published_at) from parameter_versions) as p,
            (select max(loaded_at) from working_calendars) as c,
            (select count(*) from working_calendars)::int as y`.execute(db);
   const row = r.rows[0]!;
   const iso = (v: Date | string | null) => (v instanceof Date ? v.toISOString() : String(v));
-  return `${row.n}|${iso(row.p)}|${iso(row.c)}|${row.y}`;
+  return `${row.n}|${row.v}|${iso(row.p)}|${iso(row.c)}|${row.y}`;
 }
 
 export function recordOf(r: Selectable<ParameterVersionTable>): ParameterVersionRecord {
@@ -80,7 +81,29 @@ async function load(db: Db): Promise<PolicyState> {
   };
 }
 
+// By stamp, for callers inside a transaction (a Kysely transaction is a new object each time,
+// so it cannot key the cache): one stamp query, then the snapshot any handle already built.
+const byStamp = new Map<string, Promise<PolicyState>>();
+function remember(state: Promise<PolicyState>): void {
+  state.then(
+    (s) => {
+      byStamp.delete(s.stamp);
+      byStamp.set(s.stamp, state);
+      if (byStamp.size > 16) byStamp.delete(byStamp.keys().next().value!);
+    },
+    () => undefined,
+  );
+}
+
 export async function policyState(db: Db): Promise<PolicyState> {
+  if (db.isTransaction) {
+    const stamp = await stampOf(db);
+    const hit = byStamp.get(stamp);
+    if (hit) return hit;
+    const state = load(db);
+    remember(state);
+    return state;
+  }
   const entry = cache.get(db);
   const now = Date.now();
   if (entry && now - entry.checkedAt < RECHECK_MS) return entry.state;
@@ -90,6 +113,7 @@ export async function policyState(db: Db): Promise<PolicyState> {
     if (current && current.stamp === (await stampOf(db))) return current;
   }
   const state = load(db);
+  remember(state);
   cache.set(db, { state, checkedAt: now });
   state.catch(() => cache.delete(db));
   return state;

@@ -1,0 +1,149 @@
+// P5: the monthly benefit payroll for 600,000 retirees on PostgreSQL, to bank files,
+// against one INSERT … SELECT doing only the arithmetic (the reference).
+//   cd /work/main && npx tsx bench/p5-payroll/run.ts      (RETIREES=600000 by default)
+// Creates a fresh database, migrates it, generates the retirees in SQL (persons,
+// pensions with paying banks, two yearly adjustments for most, a few in arrears after a
+// reinstatement, 1 % suspended), ANALYZEs, times the reference, then times
+// runPayroll (set-based chunks + one CSV per bank by COPY), checks that every active
+// pension is paid once and the totals agree, prints JSON and drops the database.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { openDatabase, pgPoolOf } from '../../server/src/db/connect.js';
+import { migrateToLatest } from '../../server/src/db/migrate.js';
+import { SYSTEM_ACTOR } from '../../server/src/modules/audit/service.js';
+import { runPayroll } from '../../server/src/modules/insurance/payroll.js';
+
+const RETIREES = Number(process.env.RETIREES ?? 600_000);
+const CHUNK = Number(process.env.CHUNK ?? 50_000);
+const MONTH = '2026-11';
+const ADMIN_URL = process.env.BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB = process.env.BENCH_DB ?? 'tongban_bench_p5';
+const DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB}`);
+
+async function admin(text: string): Promise<void> {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(text);
+  } finally {
+    await c.end();
+  }
+}
+
+async function q(c: pg.Client, text: string): Promise<number> {
+  const t0 = performance.now();
+  await c.query(text);
+  return (performance.now() - t0) / 1000;
+}
+
+async function generate(c: pg.Client): Promise<number> {
+  const t0 = performance.now();
+  // Person ids: md5 of the index as a uuid (random order, like uuid7 keys of different days).
+  await c.query(`
+    insert into persons (person_id, resident_id, name, name_pinyin, name_initials, birth_date, sex, id_area_code, region_code)
+    select md5('p5-' || i)::uuid, 'P5' || lpad(i::text, 16, '0'),
+      (array['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + i % 10] || (array['秀英','建国','桂兰','志强','玉梅','德胜','淑珍','国华'])[1 + (i / 10) % 8],
+      'p5', 'p', date '1940-01-01' + (i % 9000), case when i % 2 = 0 then 'M' else 'F' end, '371002', '371002001'
+    from generate_series(1, ${RETIREES}) i`);
+  await c.query(`
+    insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, decision_ref)
+    select md5('b5-' || i)::uuid, md5('p5-' || i)::uuid, 'pension',
+      to_char(date '2008-01-01' + make_interval(months => i % 226), 'YYYY-MM'), null,
+      150000 + (i * 7919) % 250000, 20000 + (i * 104729) % 130000,
+      case when i % 100 = 0 then 'suspended' else 'active' end,
+      case when i % 100 = 0 then '2026-09' end,
+      -- paid through October; 1 in 200 reinstated after missing two months (arrears due)
+      case when i % 200 = 7 then '2026-08' else '2026-10' end,
+      (array['ICBC','CCB','ABC','BOC','WHCB'])[1 + i % 5], 'SSC' || lpad(i::text, 12, '0'), 'P5-' || i
+    from generate_series(1, ${RETIREES}) i`);
+  // Yearly adjustments of 2025 and 2026 for pensions that started before each year.
+  await c.query(`
+    insert into benefit_adjustments (benefit_id, person_id, effective_month, amount_fen, parameter_version)
+    select b.benefit_id, b.person_id, y.m, y.fixed + ((b.basic_fen + b.account_fen) * y.bp * 2 + 10000) / 20000, 'pension.yearly_adjustment@' || y.m
+    from benefits b cross join (values ('2025-01', 2500, 100), ('2026-01', 2500, 100)) as y(m, fixed, bp)
+    where b.start_month < y.m`);
+  await c.query('vacuum analyze persons, benefits, benefit_adjustments');
+  return (performance.now() - t0) / 1000;
+}
+
+async function main() {
+  await admin(`drop database if exists ${DB} with (force)`);
+  await admin(`create database ${DB}`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-p5-'));
+  try {
+    const h = await openDatabase({ databaseUrl: DB_URL, poolSize: 4 });
+    pgPoolOf(h.db)?.on('error', () => undefined);
+    await migrateToLatest(h.db);
+    const c = new pg.Client({ connectionString: DB_URL });
+    await c.connect();
+    const generateSeconds = await generate(c);
+    const active = Number((await c.query(`select count(*) as n from benefits where status = 'active'`)).rows[0].n);
+
+    // The reference: one INSERT … SELECT with only the arithmetic of a month's payment.
+    await c.query('create table p5_reference (person_id uuid, total_fen bigint)');
+    const referenceSeconds = await q(
+      c,
+      `insert into p5_reference
+       select b.person_id, b.basic_fen + b.account_fen + coalesce(a.adj, 0)
+       from benefits b left join (select benefit_id, sum(amount_fen) as adj from benefit_adjustments where effective_month <= '${MONTH}' group by benefit_id) a on a.benefit_id = b.benefit_id
+       where b.status = 'active'`,
+    );
+
+    let chunks = 0;
+    const t0 = performance.now();
+    const run = await runPayroll(h.db, { month: MONTH, dataDir, chunkSize: CHUNK, onProgress: (d) => (chunks = d) }, { ...SYSTEM_ACTOR, userId: 'bench' });
+    const payrollSeconds = (performance.now() - t0) / 1000;
+
+    const check = (
+      await c.query(`
+        select (select count(*) from benefit_payments where run_id = $1) as payments,
+               (select count(distinct person_id) from benefit_payments where run_id = $1) as persons,
+               (select sum(regular_fen) from benefit_payments where run_id = $1) as regular,
+               (select sum(total_fen) from p5_reference) as reference,
+               (select count(*) from benefit_payments where run_id = $1 and arrears_months > 0) as with_arrears`,
+        [run.runId],
+      )
+    ).rows[0];
+    const fileRows = run.files.reduce((s, f) => s + f.rows, 0);
+    const fileBytes = run.files.reduce((s, f) => s + fs.statSync(path.join(dataDir, f.file)).size, 0);
+    await c.end();
+    await h.close();
+    const load = os.loadavg().map((x) => x.toFixed(2));
+    console.log(
+      JSON.stringify(
+        {
+          retirees: RETIREES,
+          activePensions: active,
+          chunkSize: CHUNK,
+          chunks,
+          generateSeconds: +generateSeconds.toFixed(2),
+          referenceSeconds: +referenceSeconds.toFixed(2),
+          referenceRowsPerSecond: Math.round(active / referenceSeconds),
+          payrollSeconds: +payrollSeconds.toFixed(2),
+          payrollRowsPerSecond: Math.round(Number(check.payments) / payrollSeconds),
+          ratio: +(referenceSeconds / payrollSeconds).toFixed(3),
+          goal: { seconds: 30, ratio: 0.5 },
+          payments: Number(check.payments),
+          personsPaidOnce: Number(check.persons) === Number(check.payments),
+          everyActivePaid: Number(check.payments) === active,
+          regularTotalEqualsReference: Number(check.regular) === Number(check.reference),
+          withArrears: Number(check.with_arrears),
+          totalFen: run.totalFen,
+          files: run.files.map((f) => ({ bank: f.bank, rows: f.rows, totalFen: f.totalFen })),
+          fileRows,
+          fileBytes,
+          loadAverage: load,
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await admin(`drop database if exists ${DB} with (force)`);
+  }
+}
+
+await main();
