@@ -4,7 +4,7 @@
 // timers, audit chain and outbox — beside pgbench running a custom script that does the
 // same row writes in one transaction (the physical reference).
 //   cd /work/main && node --import tsx bench/p3-accept/run.ts   (APPLICATIONS=3000, CONCURRENCY=8, PGBENCH_SECONDS=20)
-// Creates a fresh database (a 2,000-person demo city), prints JSON and drops it.
+// Creates a fresh database (the test city plus 500 applicants), prints JSON and drops it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,10 @@ import { openDatabase, pgPoolOf } from '../../server/src/db/connect.js';
 import { migrateToLatest } from '../../server/src/db/migrate.js';
 import { DEFAULT_CATALOG_DIR } from '../../server/src/config.js';
 import { syncParameterCatalog } from '../../server/src/modules/policy/parameters.js';
-import { seedDemoCity } from '../../server/src/modules/demo/seed.js';
+import { seedSmallCity } from '../../server/src/test/fixtures.js';
+import { createPerson, validatePerson } from '../../server/src/modules/masterdata/persons.js';
+import { makeResidentId } from '../../server/src/modules/masterdata/identity/resident-id.js';
+import { SYSTEM_ACTOR } from '../../server/src/modules/audit/service.js';
 import { installTestItems, SIMPLE_ITEM } from '../../server/src/modules/cases/testkit.js';
 import { submitApplication } from '../../server/src/modules/cases/submit.js';
 import { setPorts } from '../../server/src/modules/cases/ports.js';
@@ -98,7 +101,13 @@ async function main() {
     await migrateToLatest(h.db);
     await syncParameterCatalog(h.db, DEFAULT_CATALOG_DIR);
     await installTestItems(h.db, [SIMPLE_ITEM]);
-    await seedDemoCity(h.db, { persons: 2000, seed: 2026 });
+    // The small test city (regions, service points, teller.hc at SP371002001) and 500 applicants in Huancui.
+    await seedSmallCity(h.db);
+    for (let i = 0; i < 500; i++) {
+      const v = validatePerson({ residentId: makeResidentId('371002', `19${60 + (i % 40)}-0${1 + (i % 9)}-1${i % 10}`, 100 + (i % 800)), name: `申请人${'甲乙丙丁戊己庚辛壬癸'[i % 10]}${'子丑寅卯辰巳午未申酉戌亥'[Math.floor(i / 10) % 12]}`, regionCode: '371002001' });
+      if (!v.ok) throw new Error(JSON.stringify(v.errors));
+      await createPerson(h.db, SYSTEM_ACTOR, { kind: 'system', ref: 'bench', actor: null }, v.value).catch(() => undefined);
+    }
     // The submission seal (SM2 signature + archive record) is issue 6's and needs the archive
     // store of a running server; P3 measures rules, case, tasks, audit and outbox without it.
     setPorts({ sealSubmission: async () => null });

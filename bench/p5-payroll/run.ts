@@ -77,6 +77,8 @@ async function main() {
     pgPoolOf(h.db)?.on('error', () => undefined);
     await migrateToLatest(h.db);
     const c = new pg.Client({ connectionString: DB_URL });
+    // The database is dropped at the end even after a failure: that must not mask the failure.
+    c.on('error', () => undefined);
     await c.connect();
     const generateSeconds = await generate(c);
     const active = Number((await c.query(`select count(*) as n from benefits where status = 'active'`)).rows[0].n);
@@ -93,6 +95,7 @@ async function main() {
 
     let chunks = 0;
     const t0 = performance.now();
+    if (process.env.SKIP_RUN) return;
     const run = await runPayroll(h.db, { month: MONTH, dataDir, chunkSize: CHUNK, onProgress: (d) => (chunks = d) }, { ...SYSTEM_ACTOR, userId: 'bench' });
     const payrollSeconds = (performance.now() - t0) / 1000;
 
@@ -142,7 +145,7 @@ async function main() {
     );
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
-    await admin(`drop database if exists ${DB} with (force)`);
+    if (!process.env.KEEP_DB) await admin(`drop database if exists ${DB} with (force)`);
   }
 }
 

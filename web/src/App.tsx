@@ -24,6 +24,7 @@ const ContributionsPage = lazy(() => import('./pages/ContributionsPage'));
 const DocumentsPage = lazy(() => import('./pages/DocumentsPage'));
 const AdminItemsPage = lazy(() => import('./pages/AdminItemsPage'));
 const AdminItemPage = lazy(() => import('./pages/AdminItemPage'));
+const EmployerPage = lazy(() => import('./pages/EmployerPage'));
 const BackOfficePage = lazy(() => import('./pages/BackOfficePage'));
 const TaskPage = lazy(() => import('./pages/TaskPage'));
 const SupervisionPage = lazy(() => import('./pages/SupervisionPage'));
@@ -84,6 +85,8 @@ export function App() {
                 <Route path="/me/cases/:caseId" element={page('citizen', <CaseDetailPage />)} />
                 <Route path="/me/contributions" element={page('citizen', <ContributionsPage />)} />
                 <Route path="/me/documents" element={page('citizen', <DocumentsPage />)} />
+                {/* Employer portal */}
+                <Route path="/employer" element={page('any', <EmployerPage />, ['employer_agent'])} />
                 {/* Universal teller workbench */}
                 <Route path="/staff/search" element={page('staff', <StaffSearchPage />)} />
                 <Route path="/staff/persons/:personId" element={page('staff', <PersonViewPage />, TELLER)} />

@@ -98,6 +98,8 @@ export interface Me {
   scopeRegion: string | null;
   servicePointId: string | null;
   personId: string | null;
+  /** Employer agents: the organisation they act for (when /api/me reports it). */
+  orgId?: string | null;
   channel: string;
 }
 

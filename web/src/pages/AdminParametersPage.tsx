@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button, Card, Flex, Form, Input, Tag, Timeline, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api';
@@ -42,6 +42,12 @@ interface ParamSummary {
 
 export function showParamValue(v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** Tables of values (rates by insurance, bands) stay readable in the list: the full value is in the timeline. */
+function shortValue(v: unknown, unit: string): string {
+  const s = showParamValue(v);
+  return s.length > 48 ? `${s.slice(0, 46)}…` : `${s} ${unit}`;
 }
 
 function parseValue(text: string): unknown {
@@ -152,7 +158,7 @@ function ParameterDetail({ paramKey, onChanged }: { paramKey: string; onChanged(
             <Input type="date" style={{ maxWidth: 220 }} />
           </Form.Item>
           <Form.Item name="law" label={t('params.law')} rules={[{ required: true, message: t('params.lawRequired') }]}>
-            <Input placeholder="例如：山东省人民政府关于调整最低工资标准的通知" />
+            <Input placeholder={t('params.lawPlaceholder')} />
           </Form.Item>
           <Form.Item name="article" label={t('params.article')}>
             <Input />
@@ -175,6 +181,10 @@ export default function AdminParametersPage() {
   const res = useApi<{ asOf: string; parameters: ParamSummary[] }>('/api/parameters');
   const [selected, setSelected] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
+  const detailRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (selected) detailRef.current?.scrollIntoView?.({ block: 'start' });
+  }, [selected]);
   const list = (res.data?.parameters ?? []).filter((p) => !filter || `${p.key} ${p.name.zh} ${p.name.en}`.toLowerCase().includes(filter.toLowerCase()));
   return (
     <Flex vertical gap={16}>
@@ -201,9 +211,9 @@ export default function AdminParametersPage() {
                 ),
               },
               { key: 'key', title: t('params.key'), render: (p) => <span className="tb-mono">{p.key}</span>, wide: true },
-              { key: 'current', title: t('params.current'), render: (p) => (p.current ? `${showParamValue(p.current.value)} ${p.unit}` : '—') },
+              { key: 'current', title: t('params.current'), render: (p) => (p.current ? <span title={showParamValue(p.current.value)}>{shortValue(p.current.value, p.unit)}</span> : '—') },
               { key: 'since', title: t('params.since'), render: (p) => p.current?.effectiveFrom ?? '—', wide: true },
-              { key: 'upcoming', title: t('params.upcoming'), render: (p) => p.upcoming.map((u) => `${u.effectiveFrom}: ${showParamValue(u.value)}`).join('；') || (p.drafts ? t('params.draftCount', { count: p.drafts }) : '—') },
+              { key: 'upcoming', title: t('params.upcoming'), render: (p) => p.upcoming.map((u) => `${u.effectiveFrom}: ${shortValue(u.value, p.unit)}`).join('；') || (p.drafts ? t('params.draftCount', { count: p.drafts }) : '—') },
             ]}
           />
         ) : (
@@ -211,7 +221,7 @@ export default function AdminParametersPage() {
         )}
       </Card>
       {selected && (
-        <Card>
+        <Card ref={detailRef}>
           <ParameterDetail key={selected} paramKey={selected} onChanged={res.reload} />
         </Card>
       )}

@@ -316,6 +316,78 @@ describe('supervision', () => {
   });
 });
 
+describe('correction, rejection and withdrawal', () => {
+  test('补正 names every missing material once; the applicant supplies them; a rejection needs its legal basis; a withdrawal cancels the tasks', async () => {
+    const zhang = t.city.persons.zhang!;
+    const citizen = await t.citizenCookie(zhang.residentId);
+    const submit = async (key: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/cases',
+        headers: { cookie: citizen, 'idempotency-key': key },
+        payload: {
+          itemCode: TEST_ITEM.code,
+          channel: 'web',
+          answers: { employer: 'C', disabled: false },
+          materials: [
+            { code: 'id_card', reuse: true },
+            { code: 'application_form', archiveId: await archive(zhang.personId, 'application_form') },
+            { code: 'labour_contract', archiveId: await archive(zhang.personId, 'labour_contract') },
+          ],
+        },
+      });
+    const first = await submit('corr-1');
+    assert.equal(first.statusCode, 201, first.body);
+    const caseId = first.json().case.id;
+    assert.equal(first.json().case.status, 'submitted');
+    const teller = await t.staffCookie('teller.hc');
+    const accept = await t.db.selectFrom('tasks').select('id').where('case_id', '=', caseId).where('status', '=', 'open').executeTakeFirstOrThrow();
+    const noList = await t.app.inject({ method: 'POST', url: `/api/tasks/${accept.id}/complete`, headers: { cookie: teller }, payload: { action: 'request_correction' } });
+    assert.equal(noList.statusCode, 400);
+    const corr = await t.app.inject({
+      method: 'POST',
+      url: `/api/tasks/${accept.id}/complete`,
+      headers: { cookie: teller },
+      payload: { action: 'request_correction', missing: [{ code: 'labour_contract', reason: '合同未盖章' }, { code: 'application_form', reason: '缺少签名' }] },
+    });
+    assert.equal(corr.statusCode, 200, corr.body);
+    assert.equal(corr.json().case.status, 'correction_requested');
+    const detail = (await t.app.inject({ method: 'GET', url: `/api/cases/${caseId}`, headers: { cookie: citizen } })).json();
+    assert.equal(detail.notices.length, 1);
+    assert.deepEqual(detail.notices[0].missing.map((m: { code: string }) => m.code), ['labour_contract', 'application_form']);
+    const re = await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/correction`, headers: { cookie: citizen }, payload: { materials: [{ code: 'labour_contract', archiveId: await archive(zhang.personId, 'labour_contract') }, { code: 'application_form', archiveId: await archive(zhang.personId, 'application_form') }] } });
+    assert.equal(re.statusCode, 200, re.body);
+    assert.equal(re.json().status, 'submitted');
+    const accept2 = await t.db.selectFrom('tasks').select('id').where('case_id', '=', caseId).where('status', '=', 'open').executeTakeFirstOrThrow();
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/tasks/${accept2.id}/complete`, headers: { cookie: teller }, payload: { action: 'accept' } })).statusCode, 200);
+    const review = await t.db.selectFrom('tasks').select('id').where('case_id', '=', caseId).where('status', '=', 'open').executeTakeFirstOrThrow();
+    const rv = await t.staffCookie('reviewer.b');
+    const noBasis = await t.app.inject({ method: 'POST', url: `/api/tasks/${review.id}/complete`, headers: { cookie: rv }, payload: { action: 'reject', reason: '不符合条件' } });
+    assert.equal(noBasis.statusCode, 400);
+    assert.equal(noBasis.json().errors[0].field, '/body/citation');
+    const rejected = await t.app.inject({
+      method: 'POST',
+      url: `/api/tasks/${review.id}/complete`,
+      headers: { cookie: rv },
+      payload: { action: 'reject', reason: '用人单位不在本统筹区', citation: { law: '《中华人民共和国社会保险法》', article: '第五十七条' } },
+    });
+    assert.equal(rejected.statusCode, 200, rejected.body);
+    assert.equal(rejected.json().case.status, 'rejected');
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/withdraw`, headers: { cookie: citizen }, payload: {} })).json().code, 'CASE_STATE');
+
+    const second = await submit('corr-2');
+    const id2 = second.json().case.id;
+    const w = await t.app.inject({ method: 'POST', url: `/api/cases/${id2}/withdraw`, headers: { cookie: citizen }, payload: { reason: '不再需要' } });
+    assert.equal(w.statusCode, 200, w.body);
+    assert.equal(w.json().status, 'withdrawn');
+    const live = await t.db.selectFrom('tasks').select('status').where('case_id', '=', id2).execute();
+    assert.deepEqual(live.map((x) => x.status), ['cancelled']);
+    // Another citizen cannot withdraw it (it does not exist for them).
+    const li = await t.citizenCookie(t.city.persons.li!.residentId);
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/cases/${caseId}/withdraw`, headers: { cookie: li }, payload: {} })).statusCode, 404);
+  });
+});
+
 describe('instant items and chains', () => {
   test('card loss completes at once; its chains fire once each, even with two workers and a rerun', async () => {
     const li = t.city.persons.li!;

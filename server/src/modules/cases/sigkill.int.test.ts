@@ -16,7 +16,7 @@ import pg from 'pg';
 import { TEST_PG_URL } from '../../test/db.js';
 import { openDatabase } from '../../db/connect.js';
 import { migrateToLatest } from '../../db/migrate.js';
-import { DEMO_PASSWORD, FIXED_CITIZENS } from '../demo/accounts.js';
+import { PASSWORD, seedSmallCity } from '../../test/fixtures.js';
 import { installTestItems, SIMPLE_ITEM } from './testkit.js';
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -55,7 +55,7 @@ let server: ChildProcess | null = null;
 function start(port: number): ChildProcess {
   const child = spawn(process.execPath, [BIN, 'serve'], {
     cwd: serverDir,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', SEED_PERSONS: '60', LOG_LEVEL: 'warn', COOKIE_SECURE: 'false', NATS_URL: '' },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', SEED_PERSONS: '0', LOG_LEVEL: 'warn', COOKIE_SECURE: 'false', NATS_URL: '' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.on('data', () => undefined);
@@ -88,16 +88,18 @@ test('SIGKILL while clients submit with idempotency keys: every acknowledged app
   const h = await openDatabase({ databaseUrl: url, poolSize: 2 });
   await migrateToLatest(h.db);
   await installTestItems(h.db, [SIMPLE_ITEM]);
+  // The small test city: the server sees persons and does not generate the demo city.
+  const city = await seedSmallCity(h.db);
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   server = start(port);
   await ready(base);
 
-  const login = await fetch(`${base}/api/auth/staff/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'teller.hc', password: DEMO_PASSWORD }) });
+  const login = await fetch(`${base}/api/auth/staff/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'teller.hc', password: PASSWORD }) });
   assert.ok(login.ok, await login.text());
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-  const applicantId = FIXED_CITIZENS[0]!.personId; // lives in Huancui, the teller's district
+  const applicantId = city.persons.zhang!.personId; // lives in Huancui, the teller's district
 
   const acknowledged = new Map<string, string>(); // key → case id from a 201
   let next = 0;

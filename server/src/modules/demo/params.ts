@@ -11,7 +11,9 @@ export const DEMO_AS_OF = '2026-11-01';
 export const ENTRY_MONTHS = 24;
 
 /** Average monthly wage used for contribution bases, by calendar year, in fen. */
-export const AVERAGE_WAGE_FEN: Record<number, number> = { 2024: 720_000, 2025: 750_000, 2026: 780_000 };
+// The same values as catalog/parameters/wages.yaml (wage.average_monthly), so the history
+// agrees with what the contributory core assesses from the demo day on.
+export const AVERAGE_WAGE_FEN: Record<number, number> = { 2024: 705_000, 2025: 728_000, 2026: 750_000 };
 
 /** Bases lie within 60 %–300 % of the average wage. */
 export const BASE_FLOOR = 0.6;
@@ -26,8 +28,8 @@ export const RATES = {
   pension_flexible: { employer: 1200, employee: 800 },
 } as const;
 
-/** Work-injury rates (employer only) by industry risk class. */
-export const WORK_INJURY_BP = [20, 40, 50, 70, 90, 120] as const;
+/** Work-injury rates (employer only) of risk classes 1–6 (contribution.rates, 人社部发〔2015〕71号). */
+export const WORK_INJURY_BP = [20, 40, 70, 90, 110, 130] as const;
 
 /** Amount in fen for a base and a rate, rounded half up. */
 export function contributionFen(baseFen: number, basisPoints: number): number {

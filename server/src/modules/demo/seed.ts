@@ -15,6 +15,7 @@ import { AS_OF_MONTH, DEMO_AS_OF, monthIndex, RATES, WINDOW_START } from './para
 import { OrderedIds, Rng, Weighted } from './random.js';
 import { buildCityMap, CITY, DISTRICTS, type CityMap, type Community } from './regions.js';
 import { buildServicePoints } from './service-points.js';
+import { seedInsuranceHistory, type InsuranceSeedSummary } from './insurance.js';
 
 export { DEMO_ACCOUNTS } from './accounts.js';
 
@@ -44,6 +45,7 @@ export type SeedSummary = {
   flexible: number;
   unemployed: number;
   retired: number;
+  insurance?: InsuranceSeedSummary;
 };
 
 const SOURCE_REF = 'demo-seed';
@@ -174,6 +176,10 @@ class CityWriter {
     this.summary.ssCards = this.b.cards.inserted;
     this.summary.insuredStatus = this.b.statuses.inserted;
     this.summary.contributionEntries = this.b.entries.inserted;
+    // Several years of the contributory core on top of the monthly entries: employers,
+    // enrolments, declarations, bills, payments (some late, some in arrears), personal
+    // accounts with interest, pensions and unemployment benefits (demo/insurance.ts).
+    this.summary.insurance = await seedInsuranceHistory(this.db);
     const finish = async (trx: Db) => {
       await recordEvent(trx, { type: 'demo.seeded', aggregateType: 'demo_city', aggregateId: CITY.code, payload: { ...this.summary } });
       await appendAudit(trx, SYSTEM_ACTOR, { action: 'demo.seed', objectType: 'demo_city', objectId: CITY.code, after: { ...this.summary } });
@@ -387,11 +393,15 @@ const WINDOW_YEAR = Math.floor(WINDOW_START / 12);
  */
 function expandSpellsSql(source: RawBuilder<unknown>): RawBuilder<unknown> {
   const r = RATES;
-  return sql`insert into contribution_entries (person_id, insurance_type, month, org_id, base_fen, employer_fen, employee_fen, paid)
-    select s.person_id, r.t, to_char(make_date(m / 12, m % 12 + 1, 1), 'YYYY-MM'), s.org_id, b.base,
-      (b.base * r.er + 5000) / 10000, (b.base * r.ee + 5000) / 10000, m < s.unpaid_from
+  // bill_id: the employer's (or flexible worker's) bill of the month, the same id
+  // demo/insurance.ts gives the bill (see demoBillId there).
+  return sql`insert into contribution_entries (person_id, insurance_type, month, org_id, base_fen, employer_fen, employee_fen, paid, bill_id)
+    select s.person_id, r.t, mo.month, s.org_id, b.base,
+      (b.base * r.er + 5000) / 10000, (b.base * r.ee + 5000) / 10000, m < s.unpaid_from,
+      md5(case when s.flexible then 'F' || s.person_id::text else 'B' || s.org_id::text end || mo.month)::uuid
     from ${source}
     cross join lateral generate_series(s.first_m, s.last_m) as m
+    cross join lateral (select to_char(make_date(m / 12, m % 12 + 1, 1), 'YYYY-MM') as month) as mo
     cross join lateral (select case least(2, m / 12 - ${sql.lit(WINDOW_YEAR)}) when 0 then s.b0 when 1 then s.b1 else s.b2 end as base) as b
     cross join lateral (values
       ('pension_employee', case when s.flexible then ${sql.lit(r.pension_flexible.employer)} else ${sql.lit(r.pension_employee.employer)} end,

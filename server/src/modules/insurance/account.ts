@@ -8,6 +8,11 @@ import { maskResidentId } from '../../lib/mask.js';
 import { INSURANCE_TYPES, type InsuranceType } from '../rights/schema.js';
 import { creditingRatePpm, ParameterUses } from './parameters.js';
 
+/** Runs `work` in the caller's transaction when there is one (the demo seed), else in a new one. */
+export function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
 /**
  * The personal pension account (个人账户) and the contribution certificate data.
  *
@@ -24,7 +29,7 @@ export async function creditYearInterest(db: Db, year: number, actor: Actor, opt
   const uses = new ParameterUses();
   const ppm = await creditingRatePpm(db, year, uses);
   const params = JSON.stringify(uses.list());
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const personFilter = opts.personId ? sql`and a.person_id = ${opts.personId}` : sql``;
     const result = await sql<{ accounts: number; interest: number }>`
       with agg as (

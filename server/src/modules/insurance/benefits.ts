@@ -8,6 +8,7 @@ import { recordEvent } from '../events/outbox.js';
 import { getPerson } from '../masterdata/persons.js';
 import { addMonths, isMonth } from './money.js';
 import { yearlyAdjustment } from './parameters.js';
+import { inTransaction } from './account.js';
 
 /**
  * Running benefits (待遇): pensions and unemployment benefits, started by the case
@@ -125,7 +126,7 @@ export async function applyYearlyAdjustment(db: Db, year: number, actor: Actor) 
   const adj = await yearlyAdjustment(db, year);
   if (!adj) throw new AppError('NOT_FOUND', { detail: `No pension adjustment published for ${year}` });
   const month = `${year}-01`;
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const r = await sql<{ n: number; total: number }>`
       with ins as (
         insert into benefit_adjustments (benefit_id, person_id, effective_month, amount_fen, parameter_version)
