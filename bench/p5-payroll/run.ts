@@ -51,7 +51,7 @@ async function generate(c: pg.Client): Promise<number> {
     insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, decision_ref)
     select md5('b5-' || i)::uuid, md5('p5-' || i)::uuid, 'pension',
       to_char(date '2008-01-01' + make_interval(months => i % 226), 'YYYY-MM'), null,
-      150000 + (i * 7919) % 250000, 20000 + (i * 104729) % 130000,
+      150000 + (i::bigint * 7919) % 250000, 20000 + (i::bigint * 104729) % 130000,
       case when i % 100 = 0 then 'suspended' else 'active' end,
       case when i % 100 = 0 then '2026-09' end,
       -- paid through October; 1 in 200 reinstated after missing two months (arrears due)

@@ -8,6 +8,7 @@ import { useSession } from '../session';
 import { loc, type Localised } from '../types';
 import { CaseStatusTag } from '../components/CaseList';
 import { ErrorBox } from '../components/ErrorBox';
+import { MaterialUpload } from '../components/MaterialUpload';
 import { Loading } from '../components/Loading';
 
 export interface CaseEvent {
@@ -33,9 +34,11 @@ export interface CaseDetail {
   outcomeReason?: string | null;
   answers?: Record<string, unknown>;
   events?: CaseEvent[];
+  /** The API's name for the case history. */
+  history?: CaseEvent[];
   steps?: { key: string; name: Localised; status?: string }[];
   rating?: { score: number; comment?: string | null } | null;
-  notices?: { number: string; kind: string; missing: { code: string; name: Localised }[] }[];
+  notices?: { number: string; kind: string; issuedAt?: string; missing: { code: string; name: Localised }[] }[];
 }
 
 const FINAL = ['completed', 'delivered', 'rejected', 'not_accepted', 'withdrawn'];
@@ -83,12 +86,52 @@ function Rating({ caseId, existing, onDone }: { caseId: string; existing: CaseDe
       </Form.Item>
       {score > 0 && score <= 2 && <Alert type="info" showIcon title={t('rating.badFollowUp')} style={{ marginBottom: 12 }} />}
       <Form.Item label={t('rating.comment')}>
-        <Input.TextArea rows={3} maxLength={500} value={comment} onChange={(e) => setComment(e.target.value)} />
+        <Input.TextArea rows={3} maxLength={500} value={comment} onChange={(e) => setComment(e.target.value)} aria-label={t('rating.comment')} />
       </Form.Item>
       <Button type="primary" htmlType="submit" disabled={score === 0} loading={busy} data-testid="rating-submit">
         {t('rating.submit')}
       </Button>
     </Form>
+  );
+}
+
+/** 补正: the citizen supplies every material the correction notice listed, then the case waits for acceptance again. */
+function Correction({ c, onDone }: { c: CaseDetail; onDone(): void }) {
+  const { t, i18n } = useTranslation();
+  const { me } = useSession();
+  const notice = [...(c.notices ?? [])].reverse().find((n) => n.kind === 'correction');
+  const [given, setGiven] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  if (!notice || !me?.personId) return null;
+  const missing = notice.missing;
+  async function send() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('POST', `/api/cases/${c.id}/correction`, { materials: Object.entries(given).map(([code, archiveId]) => ({ code, archiveId })) }, { 'idempotency-key': crypto.randomUUID() });
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Card title={<h2 className="tb-h2">{t('caseDetail.correctionTitle')}</h2>} data-testid="correction">
+      <ErrorBox error={error} />
+      <ul className="tb-person-list">
+        {missing.map((m) => (
+          <li key={m.code} className="tb-person-item">
+            <strong>{loc(m.name, i18n.language)}</strong> {given[m.code] && <span>· {t('wizard.uploaded')}</span>}
+            <MaterialUpload code={m.code} label={loc(m.name, i18n.language)} personId={me.personId!} onUploaded={(r) => setGiven((g) => ({ ...g, [m.code]: r.id }))} />
+          </li>
+        ))}
+      </ul>
+      <Button type="primary" style={{ marginTop: 12 }} disabled={missing.some((m) => !given[m.code])} loading={busy} onClick={() => void send()} data-testid="correction-submit">
+        {t('caseDetail.correctionSubmit')}
+      </Button>
+    </Card>
   );
 }
 
@@ -119,7 +162,7 @@ export default function CaseDetailPage() {
   }
   if (!res.data) return <Loading />;
   const c = unwrapCase(res.data);
-  const events = c.events ?? [];
+  const events = c.history ?? c.events ?? [];
   const progressIndex = Math.max(0, PROGRESS.indexOf(c.status === 'delivered' ? 'completed' : c.status));
   const finished = FINAL.includes(c.status);
 
@@ -154,9 +197,21 @@ export default function CaseDetailPage() {
           ]}
         />
       </Card>
+      {citizen && c.status === 'correction_requested' && <Correction c={c} onDone={res.reload} />}
       {citizen && finished && c.status !== 'withdrawn' && (
         <Card title={<h2 className="tb-h2">{t('rating.title')}</h2>}>
           <Rating caseId={c.id} existing={c.rating ?? null} onDone={res.reload} />
+        </Card>
+      )}
+      {(c.notices ?? []).length > 0 && (
+        <Card title={<h2 className="tb-h2">{t('caseDetail.notices')}</h2>}>
+          <ul data-testid="case-notices">
+            {(c.notices ?? []).map((n) => (
+              <li key={n.number}>
+                <span className="tb-mono">{n.number}</span>：{n.missing.map((m) => loc(m.name, lang)).join('、')}
+              </li>
+            ))}
+          </ul>
         </Card>
       )}
       {events.length > 0 && (

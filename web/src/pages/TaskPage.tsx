@@ -45,6 +45,13 @@ interface ArchiveRecord {
   caseId: string | null;
 }
 
+interface FormField {
+  title?: string;
+  'x-title-en'?: string;
+  enum?: unknown[];
+  'x-enum-titles'?: Localised[];
+}
+
 const STEP_ACTIONS: Record<string, string[]> = {
   accept: ['accept', 'request_correction', 'not_accept'],
   review: ['approve', 'reject', 'request_correction'],
@@ -69,7 +76,7 @@ export default function TaskPage() {
   const res = useApi<CaseFull>(`/api/cases/${caseId}`);
   const decision = useApi<{ decision: { outcome: string; trace: TraceEntry[]; parameters: { key: string; versionId: string; value: unknown }[] } }>(`/api/cases/${caseId}/decision`);
   const records = useApi<{ items: ArchiveRecord[] }>(res.data?.personId ? `/api/archive/records?personId=${res.data.personId}` : null);
-  const item = useApi<{ item: { materials: { code: string; name: Localised }[] } }>(res.data ? `/api/items/${encodeURIComponent(res.data.itemCode)}` : null);
+  const item = useApi<{ item: { materials: { code: string; name: Localised }[]; form?: { properties?: Record<string, FormField> } } }>(res.data ? `/api/items/${encodeURIComponent(res.data.itemCode)}` : null);
   const [action, setAction] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   const [law, setLaw] = useState('');
@@ -160,19 +167,19 @@ export default function TaskPage() {
                 )}
                 {action === 'request_correction' && (
                   <Form.Item label={t('tasks.missing')} required>
-                    <Checkbox.Group value={missing} onChange={(v) => setMissing(v as string[])} options={(item.data?.item.materials ?? []).map((m) => ({ value: m.code, label: loc(m.name, lang) }))} />
+                    <Checkbox.Group aria-label={t('tasks.missing')} value={missing} onChange={(v) => setMissing(v as string[])} options={(item.data?.item.materials ?? []).map((m) => ({ value: m.code, label: loc(m.name, lang) }))} />
                   </Form.Item>
                 )}
                 <Form.Item label={t('tasks.reason')} required={needsReason}>
-                  <Input.TextArea rows={3} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} data-testid="action-reason" />
+                  <Input.TextArea rows={3} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={1000} aria-label={t('tasks.reason')} data-testid="action-reason" />
                 </Form.Item>
                 {action === 'reject' && (
                   <Flex gap={8} wrap>
                     <Form.Item label={t('tasks.law')} required style={{ flex: 2, minWidth: 220 }}>
-                      <Input value={law} onChange={(e) => setLaw(e.target.value)} />
+                      <Input value={law} onChange={(e) => setLaw(e.target.value)} aria-label={t('tasks.law')} />
                     </Form.Item>
                     <Form.Item label={t('params.article')} style={{ flex: 1, minWidth: 120 }}>
-                      <Input value={article} onChange={(e) => setArticle(e.target.value)} />
+                      <Input value={article} onChange={(e) => setArticle(e.target.value)} aria-label={t('params.article')} />
                     </Form.Item>
                   </Flex>
                 )}
@@ -192,12 +199,19 @@ export default function TaskPage() {
             {t('wizard.yourAnswers')}
           </h3>
           <dl className="tb-person-fields" data-testid="task-answers">
-            {Object.entries(c.answers).map(([k, v]) => (
-              <div key={k} style={{ display: 'contents' }}>
-                <dt>{k}</dt>
-                <dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
-              </div>
-            ))}
+            {Object.entries(c.answers).map(([k, v]) => {
+              // The item's own form titles and choice labels, in the reviewer's language.
+              const f = item.data?.item.form?.properties?.[k];
+              const label = f ? (lang === 'en' ? (f['x-title-en'] ?? f.title) : f.title) : k;
+              const i = f?.enum ? f.enum.indexOf(v) : -1;
+              const shown = i >= 0 && f?.['x-enum-titles']?.[i] ? loc(f['x-enum-titles'][i], lang) : typeof v === 'boolean' ? t(v ? 'wizard.yes' : 'wizard.no') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+              return (
+                <div key={k} style={{ display: 'contents' }}>
+                  <dt>{label ?? k}</dt>
+                  <dd>{shown}</dd>
+                </div>
+              );
+            })}
           </dl>
           <h3 className="tb-h2" style={{ fontSize: 14, marginTop: 12 }}>
             {t('tasks.files')}
@@ -207,7 +221,7 @@ export default function TaskPage() {
               const rec = caseRecords.find((r) => r.id === ref);
               return (
                 <li key={code}>
-                  {code}：
+                  {loc(item.data?.item.materials.find((m) => m.code === code)?.name, lang) || code}：
                   {ref === 'reused' ? (
                     t('wizard.reusedMaster')
                   ) : (

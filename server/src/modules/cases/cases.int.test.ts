@@ -131,6 +131,9 @@ describe('universal teller and the process', () => {
     });
     assert.equal(again.json().case.id, caseId);
     assert.equal((await t.db.selectFrom('cases').select('id').where('person_id', '=', wang.personId).execute()).length, 1);
+    // The teller finds the case they took in their list although the applicant lives elsewhere; the Wendeng teller by region.
+    const mine = await t.app.inject({ method: 'GET', url: '/api/cases', headers: { cookie } });
+    assert.ok(mine.json().items.some((c: { id: string }) => c.id === caseId));
 
     const tasks = await t.db.selectFrom('tasks').selectAll().where('case_id', '=', caseId).orderBy('step_index').execute();
     assert.equal(tasks[0]!.scope, '371002001', 'acceptance at the teller’s own service point');

@@ -18,7 +18,9 @@ export async function listCases(db: Db, p: Principal, q: { status?: string; item
     else return [];
   } else {
     if (!p.scopeRegion) return [];
-    query = query.where('region_code', 'like', `${p.scopeRegion}%`);
+    // Their region's applicants, and the applications they took at the counter for anyone (通办).
+    const prefix = `${p.scopeRegion}%`;
+    query = query.where((eb) => eb.or([eb('region_code', 'like', prefix), eb('submitted_by', '=', p.userId)]));
   }
   if (q.status) query = query.where('status', '=', q.status as CaseRow['status']);
   if (q.itemCode) query = query.where('item_code', '=', q.itemCode);

@@ -198,6 +198,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn('parameter_version', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('benefit_adjustments_pk', ['benefit_id', 'effective_month'])
         .execute();
+      // The payroll sums a chunk's adjustments by person-id range.
+      await sql`create index benefit_adjustments_person on benefit_adjustments (person_id)`.execute(db);
 
       await db.schema
         .createTable('payroll_runs')
