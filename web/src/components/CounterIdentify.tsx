@@ -15,6 +15,17 @@ export interface Identified {
   expiresAt: string;
 }
 
+/** The grant this tab received for a person, while it lasts (the server enforces it either way). */
+export function storedGrant(personId: string): Identified | undefined {
+  try {
+    const raw = sessionStorage.getItem(`tongban.grant.${personId}`);
+    const g = raw ? (JSON.parse(raw) as Identified) : undefined;
+    return g && new Date(g.expiresAt).getTime() > Date.now() ? g : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * 通办 at the counter: the teller reads the person's ID card (or types its number) and states
  * why; the server grants this teller access to that person for a few hours, whatever their
@@ -33,6 +44,11 @@ export function CounterIdentify() {
     try {
       const r = await api<Identified>('POST', '/api/counter/identify', { residentId: v.residentId.trim(), reason: v.reason.trim() }, { 'idempotency-key': crypto.randomUUID() });
       // The grant opens the wizard and the person's cases only: the person view shows what identify returned.
+      try {
+        sessionStorage.setItem(`tongban.grant.${r.personId}`, JSON.stringify(r));
+      } catch {
+        // Storage unavailable: the state below still carries it for this visit.
+      }
       navigate(`/staff/persons/${r.personId}`, { state: { identified: r } });
     } catch (e) {
       setError(e);

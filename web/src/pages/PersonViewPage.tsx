@@ -9,7 +9,7 @@ import { ErrorBox } from '../components/ErrorBox';
 import { Loading } from '../components/Loading';
 import { CaseList, type CaseSummary } from '../components/CaseList';
 import { ServiceList } from '../components/ServiceList';
-import type { Identified } from '../components/CounterIdentify';
+import { storedGrant, type Identified } from '../components/CounterIdentify';
 
 type Insurance = RightsSummary['insurances'][number];
 const STATUS_COLOURS: Record<string, string> = { active: '#2b7a0b', retired: '#0b57c5', suspended: '#a35200', stopped: '#595959' };
@@ -41,7 +41,7 @@ export default function PersonViewPage() {
   const screens = Grid.useBreakpoint();
   const phone = screens.md === false;
   const regionName = useRegionNames(true);
-  const identified = (useLocation().state as { identified?: Identified } | null)?.identified;
+  const identified = (useLocation().state as { identified?: Identified } | null)?.identified ?? storedGrant(personId);
   const granted = identified?.personId === personId && identified.outOfRegion;
   // A person of another district, identified from the ID card: the grant covers the wizard and their cases, not the record.
   const person = useApi<PersonMasked>(granted ? null : `/api/persons/${personId}`);

@@ -508,6 +508,11 @@ export function Wizard({ personId, channel, backHref, casesHref }: Props) {
         <Link to={casesHref(receipt.case.id)} style={{ alignSelf: 'center' }} data-testid="view-case">
           {t('wizard.viewCase')}
         </Link>
+        {personId && (
+          <Link to={backHref} style={{ alignSelf: 'center' }} data-testid="back-to-person">
+            {t('wizard.anotherItem')}
+          </Link>
+        )}
       </Flex>
     </Card>
   );

@@ -89,8 +89,8 @@ export async function seedInsuranceHistory(db: Db): Promise<InsuranceSeedSummary
         select g.*, (to_date(g.month, 'YYYY-MM') + interval '1 month' - interval '1 day')::date as due, (hashtext(g.bill_id::text)::bigint & 2147483647) as h from g
       ), p as (
         select d.*, case when not d.paid then null
-                         when d.h % 100 < 8 then least(date ${LAST_DAY}, d.due + (1 + d.h % 40))
-                         else d.due - (d.h % 14) end as paid_on
+                         when d.h % 100 < 8 then least(${LAST_DAY}::date, d.due + (1 + d.h % 40)::int)
+                         else d.due - (d.h % 14)::int end as paid_on
         from d
       )
       select p.bill_id,
@@ -164,7 +164,7 @@ export async function seedInsuranceHistory(db: Db): Promise<InsuranceSeedSummary
         'active', null, ${LAST_MONTH}, (${BANKS})[1 + (hashtext(s.person_id::text)::bigint & 2147483647) % 5], 'SSC' || coalesce(c.card_no, substr(md5(s.person_id::text), 1, 12)), 'DEMO-LEGACY'
       from insured_status s
       left join lateral (select card_no from ss_cards where person_id = s.person_id and status = 'active' limit 1) c on true
-      where s.insurance_type = 'unemployment' and s.status = 'stopped' and s.since > date ${LAST_DAY} - interval '11 months'
+      where s.insurance_type = 'unemployment' and s.status = 'stopped' and s.since > ${LAST_DAY}::date - interval '11 months'
       on conflict do nothing`,
   );
   return s;

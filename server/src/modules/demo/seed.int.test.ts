@@ -160,6 +160,25 @@ test('contributions are consistent: 16 % + 8 % pension of a base within 60 %–3
   assert.equal(await count(t.db, "select count(*) n from insured_status s join persons p using (person_id) where p.birth_date > date '2010-11-01'"), 0);
 });
 
+test('the contributory history: bills paid on time, late with a fee, or open; accounts with interest; pensions for the retired', async () => {
+  const ins = summary.insurance!;
+  assert.ok(ins.bills > 0 && ins.billsOpen > 0 && ins.billsPaidLate > 0, JSON.stringify(ins));
+  // Every bill's principal is the sum of its entries; a paid bill's late fee is 0.05 %/day of it from the day after the due date.
+  assert.equal(await count(t.db, `select count(*) n from contribution_bills b where principal_fen <> (select sum(employer_fen + employee_fen) from contribution_entries e where e.bill_id = b.bill_id)`), 0);
+  assert.equal(await count(t.db, `select count(*) n from contribution_bills where status = 'paid' and late_fee_paid_fen <> (principal_fen * greatest(0, settled_on - due_date) * 500 * 2 + 1000000) / 2000000`), 0);
+  assert.equal(await count(t.db, `select count(*) n from contribution_bills b where status = 'paid' and not exists (select 1 from payments p where p.bill_id = b.bill_id and p.amount_fen = b.principal_fen + b.late_fee_paid_fen)`), 0);
+  assert.equal(await count(t.db, `select count(*) n from contribution_bills b where status = 'open' and exists (select 1 from contribution_entries e where e.bill_id = b.bill_id and e.paid)`), 0);
+  // Accounts: balance = its postings, interest credited for 2024 and 2025.
+  assert.equal(await count(t.db, `select count(*) n from pension_accounts a where balance_fen <> (select sum(amount_fen) from pension_account_entries e where e.person_id = a.person_id)`), 0);
+  assert.ok((await count(t.db, `select count(distinct ref) n from pension_account_entries where kind = 'interest'`)) === 2);
+  // Every retiree draws a pension, paid through October 2026.
+  assert.equal(await count(t.db, `select count(*) n from insured_status s where s.status = 'retired' and not exists (select 1 from benefits b where b.person_id = s.person_id and b.kind = 'pension')`), 0);
+  assert.equal(await count(t.db, `select count(*) n from benefits where status = 'active' and paid_through <> '2026-10'`), 0);
+  const adults = await count(t.db, `select count(*) n from persons where birth_date <= date '2008-11-01'`);
+  const employeePensions = await count(t.db, `select count(*) n from insured_status where status = 'retired' and insurance_type = 'pension_employee'`);
+  assert.ok(employeePensions / adults > 0.12 && employeePensions / adults < 0.35, `${employeePensions} of ${adults} adults`);
+});
+
 test('the load is one event and one audit entry, not one per person; a second run is refused', async () => {
   assert.equal(await count(t.db, "select count(*) n from outbox where type = 'demo.seeded'"), 1);
   assert.equal(await count(t.db, "select count(*) n from outbox where type = 'person.created'"), 0);

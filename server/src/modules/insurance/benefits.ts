@@ -39,7 +39,7 @@ async function insertBenefit(db: Db, kind: 'pension' | 'unemployment', v: { pers
   const person = await getPerson(db, v.personId);
   if (!person) throw new AppError('NOT_FOUND', { detail: 'No such person' });
   const pay = v.bankCode && v.accountNo ? { bankCode: v.bankCode, accountNo: v.accountNo } : await defaultPayAccount(db, v.personId);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const benefitId = uuid7();
     const row = await trx
       .insertInto('benefits')
@@ -84,7 +84,7 @@ async function runningBenefit(trx: Db, personId: string, kind: 'pension' | 'unem
  */
 export async function suspendPension(db: Db, input: { personId: string; fromMonth: string; reason: string }, actor: Actor) {
   if (!isMonth(input.fromMonth)) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/fromMonth', reason: 'YYYY-MM' }] });
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const b = await runningBenefit(trx, input.personId, 'pension');
     if (b.status === 'suspended') throw new AppError('CONFLICT', { detail: 'Already suspended' });
     // Months already paid stay paid; the suspension takes effect from the first unpaid month at the earliest.
@@ -105,7 +105,7 @@ export async function suspendPension(db: Db, input: { personId: string; fromMont
 export async function reinstatePension(db: Db, input: { personId: string; fromMonth: string; payArrears?: boolean; reason?: string }, actor: Actor) {
   if (!isMonth(input.fromMonth)) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/fromMonth', reason: 'YYYY-MM' }] });
   const payArrears = input.payArrears ?? true;
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const b = await runningBenefit(trx, input.personId, 'pension');
     if (b.status !== 'suspended') throw new AppError('CONFLICT', { detail: 'Not suspended' });
     const paidThrough = payArrears ? b.paid_through : addMonths(input.fromMonth, -1) > (b.paid_through ?? '') ? addMonths(input.fromMonth, -1) : b.paid_through;
