@@ -164,6 +164,20 @@ describe('universal teller and the process', () => {
     // Claims race the same way.
     const claims = await Promise.allSettled([claimTask(t.db, ctx(), staffRow('approver.a', ['approver']), live[0]!.id), claimTask(t.db, ctx(), staffRow('approver.a', ['approver']), live[0]!.id)]);
     assert.equal(claims.filter((c) => c.status === 'fulfilled').length, 1);
+    // Delegation: only to someone holding the role; then the task is theirs, not the delegator's.
+    const [apA, apB, tellerWd] = await Promise.all([t.staffCookie('approver.a'), t.staffCookie('approver.b'), t.staffCookie('teller.wd')]);
+    const toTeller = await t.app.inject({ method: 'POST', url: `/api/tasks/${live[0]!.id}/delegate`, headers: { cookie: apA }, payload: { toUserId: t.city.userIds['teller.wd'] } });
+    assert.equal(toTeller.statusCode, 400);
+    const del = await t.app.inject({ method: 'POST', url: `/api/tasks/${live[0]!.id}/delegate`, headers: { cookie: apA }, payload: { toUserId: staffIds['approver.b'] } });
+    assert.equal(del.statusCode, 200, del.body);
+    assert.equal(del.json().claimedBy, staffIds['approver.b']);
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/tasks/${live[0]!.id}/complete`, headers: { cookie: apA }, payload: { action: 'approve' } })).statusCode, 409);
+    const mineB = await t.app.inject({ method: 'GET', url: '/api/tasks?queue=mine', headers: { cookie: apB } });
+    assert.deepEqual(mineB.json().items.map((x: { id: string }) => x.id), [live[0]!.id]);
+    // A teller outside the role does not even see it.
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/tasks/${live[0]!.id}/claim`, headers: { cookie: tellerWd } })).statusCode, 403);
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/tasks/${live[0]!.id}/release`, headers: { cookie: apB } })).statusCode, 200);
+    assert.equal((await t.app.inject({ method: 'POST', url: `/api/tasks/${live[0]!.id}/claim`, headers: { cookie: apA } })).statusCode, 200);
   });
 
   test('approval and completion finish the case; the chain fires; the applicant rates once; another citizen sees nothing', async () => {

@@ -105,6 +105,7 @@ export async function createBackOffice(db: Db, password: string): Promise<Record
     { username: 'reviewer.a', roles: ['reviewer'] },
     { username: 'reviewer.b', roles: ['reviewer'] },
     { username: 'approver.a', roles: ['approver'] },
+    { username: 'approver.b', roles: ['approver'] },
     { username: 'supervisor.a', roles: ['supervisor'] },
   ];
   const ids: Record<string, string> = {};
