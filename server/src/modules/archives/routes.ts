@@ -5,7 +5,7 @@ import { AppError } from '../../http/errors.js';
 import type { Principal } from '../../http/context.js';
 import type { Permission } from '../iam/roles.js';
 import { getPerson } from '../masterdata/persons.js';
-import { assertCanSeePerson } from '../masterdata/visibility.js';
+import { assertCanServePerson } from '../cases/access.js';
 import { inspectUpload, sanitiseFilename, UPLOAD_LIMIT, UPLOAD_TYPES } from './intake.js';
 import { ARCHIVE_CATEGORIES } from './retention.js';
 import { getArchiveRecord, presentRecord, storeArchiveRecord } from './service.js';
@@ -42,7 +42,8 @@ async function personInReach(app: FastifyInstance, principal: Principal, personI
   const person = await getPerson(app.db, personId);
   if (!person) throw new AppError('NOT_FOUND');
   if (principal.kind !== 'citizen' && !principal.permissions.has(staffPermission)) throw new AppError('FORBIDDEN');
-  assertCanSeePerson(principal, person);
+  // Staff: their region, or a person identified at their counter (the universal teller's 通办 grant).
+  await assertCanServePerson(app.db, principal, person);
   return person;
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { responses } from '../../http/schemas.js';
 import { AppError } from '../../http/errors.js';
 import { DATE_PATTERN } from '../../lib/dates.js';
@@ -522,10 +522,11 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  const taskOp = (path: string, summary: string, run: (request: FastifyRequest, id: string) => Promise<TaskRow>, body = Type.Object({}, { additionalProperties: false })) =>
+  // claim and release take no body; delegate names the colleague.
+  const taskOp = (path: string, summary: string, run: (request: FastifyRequest, id: string) => Promise<TaskRow>, body?: TSchema) =>
     app.post(
       `/api/tasks/:id/${path}`,
-      { config: { access: 'task.work' }, schema: { tags: ['tasks'], summary, params: Id, body, response: responses({ 200: TaskSchema }) } },
+      { config: { access: 'task.work' }, schema: { tags: ['tasks'], summary, params: Id, ...(body ? { body } : {}), response: responses({ 200: TaskSchema }) } },
       async (request) => presentTask(await run(request, (request.params as { id: string }).id), null),
     );
   taskOp('claim', 'Claim an open task (one of several claimers wins; the others get 409)', (r, id) => claimTask(app.db, ctxOf(r), staffOf(r.principal!), id));

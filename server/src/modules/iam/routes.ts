@@ -21,6 +21,8 @@ const SessionInfo = Type.Object({
   scopeRegion: Type.Union([Type.String(), Type.Null()]),
   servicePointId: Type.Union([Type.String(), Type.Null()]),
   personId: Type.Union([Type.String(), Type.Null()]),
+  /** The organisation an employer agent acts for. */
+  orgId: Type.Union([Type.String(), Type.Null()]),
   channel: Type.String(),
 });
 
@@ -142,6 +144,7 @@ export async function iamRoutes(app: FastifyInstance): Promise<void> {
         scopeRegion: p.scopeRegion,
         servicePointId: p.servicePointId,
         personId: p.personId,
+        orgId: p.orgId,
         channel: p.channel,
       };
     },
