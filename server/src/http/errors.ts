@@ -45,6 +45,7 @@ export const ERRORS = {
   PAYROLL_NOT_READY: { status: 409, zh: '本月待遇发放尚未计算完成', en: 'The month’s payroll has not been computed yet' },
   TWO_PERSON_RULE: { status: 403, zh: '发放需由计算人以外的另一人复核', en: 'The payroll must be signed off by someone other than the person who ran it' },
   PAYROLL_TOTAL_MISMATCH: { status: 409, zh: '复核金额与计算结果不一致', en: 'The signed-off total differs from the computed total' },
+  PARAMETER_NOT_IN_FORCE: { status: 422, zh: '所选日期没有生效的政策参数', en: 'No policy parameter is in force on that date' },
   PAYROLL_FILE_CHANGED: { status: 409, zh: '银行发放文件已被改动或缺失', en: 'A bank disbursement file was changed or is missing' },
   RATE_LIMITED: { status: 429, zh: '请求过于频繁', en: 'Too many requests' },
   UPLOAD_TOO_LARGE: { status: 413, zh: '上传的文件过大（不超过20MB）', en: 'The uploaded file is too large (20 MB at most)' },

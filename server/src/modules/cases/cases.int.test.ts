@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from '../audit/service.js';
 import { storeArchiveRecord } from '../archives/service.js';
 import { verifyAuditChain } from '../audit/service.js';
 import { claimTask, type Staff } from './engine.js';
-import { createBackOffice, installTestItems, TEST_ITEM, INSTANT_ITEM } from './testkit.js';
+import { BENEFIT_ITEM, CHAINED_ITEM, createBackOffice, installTestItems, TEST_ITEM, INSTANT_ITEM } from './testkit.js';
 import { runCaseTimers } from './worker.js';
 import { submitApplication } from './submit.js';
 import { resolveApplicant } from './access.js';
@@ -37,7 +37,7 @@ const ctx = (now = new Date()) => ({ actor: { ...SYSTEM_ACTOR, userId: 'test', r
 
 before(async () => {
   t = await setupTestApp({ seed: true });
-  await installTestItems(t.db);
+  await installTestItems(t.db, [TEST_ITEM, INSTANT_ITEM, CHAINED_ITEM, BENEFIT_ITEM]);
   staffIds = await createBackOffice(t.db, PASSWORD);
 });
 after(async () => {
@@ -425,6 +425,23 @@ describe('instant items and chains', () => {
     assert.equal(next.length, 1, 'the replacement card case, started once');
     assert.equal(next[0]!.status, 'submitted');
     assert.equal(next[0]!.channel, 'system');
+  });
+
+  test('an approved unemployment claim starts the benefit once: months from the decision, amount from the parameters in force', async () => {
+    const li = t.city.persons.li!;
+    const cookie = await t.staffCookie('teller.hc');
+    const res = await t.app.inject({ method: 'POST', url: '/api/cases', headers: { cookie, 'idempotency-key': 'benefit-1' }, payload: { itemCode: BENEFIT_ITEM.code, applicantId: li.personId, channel: 'counter', answers: {}, materials: [] } });
+    assert.equal(res.statusCode, 201, res.body);
+    await Promise.all([runCaseTimers(t.db), runCaseTimers(t.db)]);
+    const benefits = await t.db.selectFrom('benefits').selectAll().where('person_id', '=', li.personId).execute();
+    assert.equal(benefits.length, 1);
+    const b = benefits[0]!;
+    assert.equal(b.kind, 'unemployment');
+    // 12 months; 2,200.00 yuan minimum wage (from 2025-10-01) × 0.9 = 1,980.00 yuan a month.
+    assert.equal(b.basic_fen, 198000);
+    assert.equal(b.decision_ref, res.json().case.trackingNo);
+    const months = (Number(b.end_month!.slice(0, 4)) - Number(b.start_month.slice(0, 4))) * 12 + Number(b.end_month!.slice(5)) - Number(b.start_month.slice(5)) + 1;
+    assert.equal(months, 12);
   });
 
   test('the audit chain verifies after all of this', async () => {

@@ -7,12 +7,15 @@
  * Trigger params (catalog/items/*.yaml `chains[].params`):
  * - start_item: `item` = the next item's code; params.answers = answers for it (optional).
  * - set_card_status: params.status ('lost', 'frozen', 'active', …).
- * - set_insured_status: params.insuranceType, params.status.
+ * - set_insured_status: params.insuranceType or params.insuranceTypes, params.status.
  * - start_pension: amounts from the decision's calculations: params.basicFen / params.accountFen
- *   name the result keys (default 'basicFen' / 'accountFen'); start month = answers.startMonth,
- *   else the month after the decision.
- * - start_unemployment_benefit: params.months / params.monthlyFen name result keys (default
- *   'maxMonths' / 'monthlyFen'); start month as above.
+ *   name the result keys (default 'basicFen' / 'accountFen'; a decision without them fails the
+ *   timer visibly, with the reason in timers.last_error, and it is retried); start month =
+ *   answers.startMonth, else the month after results.retirement_month, else after the decision.
+ * - start_unemployment_benefit: months from the result params.maxMonthsFrom (default
+ *   'max_months'); amount from the result params.monthlyFen, else wage.minimum_monthly ×
+ *   unemployment.benefit_share_of_minimum_wage in force on the decision day; start month =
+ *   answers.startMonth, else the month after the decision.
  * - event: params.type (default 'chain.event') with the case's ids.
  * `when` (optional FEEL over the case's facts) must be true for the trigger to act.
  */
@@ -26,6 +29,8 @@ import { setInsuredStatus } from '../rights/status.js';
 import type { InsuranceType, InsuredStatusValue } from '../rights/schema.js';
 import { startPension, startUnemploymentBenefit } from '../insurance/benefits.js';
 import { getPerson } from '../masterdata/persons.js';
+import { parameterAsOf } from '../policy/parameters.js';
+import { unemploymentBenefitMonthlyFen } from '../policy/unemployment.js';
 import { itemVersion, ports } from './ports.js';
 import { chinaDate } from './clock.js';
 import { caseEventPayload, type CaseRow } from './engine.js';
@@ -62,33 +67,42 @@ export async function runChain(trx: Db, c: CaseRow, trigger: ChainTrigger, now: 
     }
     case 'set_insured_status': {
       if (!c.person_id) return { skipped: 'no person' };
-      const r = await setInsuredStatus(trx, CHAIN_ACTOR, {
-        personId: c.person_id,
-        insuranceType: String(params.insuranceType) as InsuranceType,
-        status: String(params.status) as InsuredStatusValue,
-        since: chinaDate(now),
-        reason: cause,
-        caseId: c.id,
-      });
-      return { insured: r ?? 'unchanged' };
+      // One insurance (insuranceType) or several (insuranceTypes), as the item says.
+      const types = (Array.isArray(params.insuranceTypes) ? params.insuranceTypes : [params.insuranceType]).map(String);
+      const changes: Record<string, unknown> = {};
+      for (const type of types) {
+        const r = await setInsuredStatus(trx, CHAIN_ACTOR, { personId: c.person_id, insuranceType: type as InsuranceType, status: String(params.status) as InsuredStatusValue, since: chinaDate(now), reason: cause, caseId: c.id });
+        changes[type] = r ?? 'unchanged';
+      }
+      return { insured: changes };
     }
     case 'start_pension': {
-      const startMonth = String((c.answers as Record<string, unknown>).startMonth ?? nextMonth(chinaDate(now)));
+      // Paid from the month after the retirement month the decision computed (params.fromMonthRule), else the month after the decision.
+      const retirementMonth = results.retirement_month ?? results.retirementMonth;
+      const startMonth = String((c.answers as Record<string, unknown>).startMonth ?? (typeof retirementMonth === 'string' && /^[0-9]{4}-[0-9]{2}$/.test(retirementMonth) ? nextMonth(`${retirementMonth}-01`) : nextMonth(chinaDate(now))));
       const b = await startPension(
         trx,
         { personId: c.person_id!, startMonth, basicFen: Math.round(resultNumber(results, String(params.basicFen ?? 'basicFen'))), accountFen: Math.round(resultNumber(results, String(params.accountFen ?? 'accountFen'))), decisionRef: c.tracking_no },
         CHAIN_ACTOR,
       );
-      return { benefitId: b.benefitId };
+      return { benefitId: b.benefitId, startMonth };
     }
     case 'start_unemployment_benefit': {
       const startMonth = String((c.answers as Record<string, unknown>).startMonth ?? nextMonth(chinaDate(now)));
-      const b = await startUnemploymentBenefit(
-        trx,
-        { personId: c.person_id!, startMonth, months: resultNumber(results, String(params.months ?? 'maxMonths')), monthlyFen: Math.round(resultNumber(results, String(params.monthlyFen ?? 'monthlyFen'))), decisionRef: c.tracking_no },
-        CHAIN_ACTOR,
-      );
-      return { benefitId: b.benefitId };
+      const monthsKey = String(params.maxMonthsFrom ?? params.months ?? ('max_months' in results ? 'max_months' : 'maxMonths'));
+      const months = resultNumber(results, monthsKey);
+      // The amount: the decision's own result when it has one, else the minimum wage × the share in force on the decision day.
+      let monthlyFen: number;
+      let amountParameters: unknown[] = [];
+      if (results[String(params.monthlyFen ?? 'monthlyFen')] !== undefined) monthlyFen = Math.round(resultNumber(results, String(params.monthlyFen ?? 'monthlyFen')));
+      else {
+        const day = chinaDate(c.decided_at ?? now);
+        const [wage, share] = await Promise.all([parameterAsOf<number>(trx, 'wage.minimum_monthly', day), parameterAsOf<number>(trx, 'unemployment.benefit_share_of_minimum_wage', day)]);
+        monthlyFen = unemploymentBenefitMonthlyFen(Number(wage.value), Number(share.value));
+        amountParameters = [wage, share].map((v) => ({ key: v.key, versionId: v.versionId, value: v.value }));
+      }
+      const b = await startUnemploymentBenefit(trx, { personId: c.person_id!, startMonth, months, monthlyFen, decisionRef: c.tracking_no }, CHAIN_ACTOR);
+      return { benefitId: b.benefitId, startMonth, months, monthlyFen, parameters: amountParameters };
     }
     case 'start_item': {
       if (!trigger.item) throw new Error('start_item without an item code');

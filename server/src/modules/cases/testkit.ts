@@ -121,3 +121,14 @@ export const SIMPLE_ITEM: ServiceItem & { effectiveFrom: string } = {
   materials: [TEST_ITEM.materials[0]!],
   chains: [],
 };
+
+/** An instant item whose approval starts an unemployment benefit (months from a calculation, amount from the parameters). */
+export const BENEFIT_ITEM: ServiceItem & { effectiveFrom: string } = {
+  ...INSTANT_ITEM,
+  code: '371000-SB-9905',
+  name: { zh: '测试失业保险金', en: 'Test unemployment benefit' },
+  domain: 'social_insurance',
+  conditions: [],
+  calculations: [{ id: 'max_months', name: { zh: '最长领取期限', en: 'Maximum months' }, expression: '12', citation: { law: '《中华人民共和国社会保险法》', article: '第四十六条' } }],
+  chains: [{ on: 'approved', action: 'start_unemployment_benefit', params: { maxMonthsFrom: 'max_months' } }],
+};

@@ -11,6 +11,7 @@ import type { ServiceItem, MaterialSpec } from '../catalogue/types.js';
 import type { Decision, Facts, TraceEntry } from '../policy/types.js';
 import { getPerson, type PersonRow } from '../masterdata/persons.js';
 import { currentCard } from '../masterdata/cards.js';
+import { getOrganisation } from '../masterdata/organisations.js';
 import { rightsSummary } from '../rights/service.js';
 import { ports, type ItemVersion } from './ports.js';
 
@@ -237,10 +238,29 @@ export function feelTrue(expression: string, facts: Facts): { value: boolean; un
 export async function tailorMaterials(db: Db, item: ServiceItem, facts: Facts, applicant: Applicant): Promise<MaterialView[]> {
   const categories = [...new Set(item.materials.flatMap((m) => (m.reuse?.from === 'archives' ? [m.reuse.category] : [])))];
   const archived = categories.length && applicant.personId ? await ports.reusableMaterials(db, applicant.personId, { categories }) : [];
-  return item.materials.map((m) => materialView(m, facts, archived));
+  const master = item.materials.some((m) => m.reuse?.from === 'masterdata') ? await masterRecord(db, applicant) : {};
+  return item.materials.map((m) => materialView(m, facts, master, archived));
 }
 
-function materialView(m: MaterialSpec, facts: Facts, archived: { archiveId: string; title: string; category: string }[]): MaterialView {
+/**
+ * What master data holds for the applicant, under the names a material's
+ * `reuse: {from: masterdata, field}` uses (residentId, cardNo, organisation.creditCode).
+ * A card counts only while it is active: a lost card cannot stand in for itself.
+ */
+async function masterRecord(db: Db, applicant: Applicant): Promise<Record<string, unknown>> {
+  if (applicant.kind === 'person' && applicant.personId) {
+    const person = applicant.person ?? (await getPerson(db, applicant.personId));
+    const card = await currentCard(db, applicant.personId);
+    return { residentId: person?.resident_id ?? null, name: person?.name ?? null, cardNo: card?.status === 'active' ? card.card_no : null };
+  }
+  if (applicant.orgId) {
+    const org = await getOrganisation(db, applicant.orgId);
+    return { organisation: org ? { creditCode: org.creditCode, name: org.name } : null };
+  }
+  return {};
+}
+
+function materialView(m: MaterialSpec, facts: Facts, master: Record<string, unknown>, archived: { archiveId: string; title: string; category: string }[]): MaterialView {
   let required = true;
   let reason = '必须提交 / always required';
   if (m.requiredWhen) {
@@ -253,7 +273,7 @@ function materialView(m: MaterialSpec, facts: Facts, archived: { archiveId: stri
   if (m.copies !== undefined) view.copies = m.copies;
   if (m.note) view.note = m.note;
   if (m.reuse?.from === 'masterdata') {
-    const value = getPath(facts, m.reuse.field);
+    const value = getPath(master, m.reuse.field);
     if (value !== undefined && value !== null) view.reusable = { archiveId: null, title: `主数据 ${m.reuse.field} / master data`, source: 'masterdata' };
   } else if (m.reuse?.from === 'archives') {
     const cat = m.reuse.category;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { DEFAULT_CATALOG_DIR } from '../../config.js';
+import { AppError } from '../../http/errors.js';
 import type { Db } from '../../db/connect.js';
 import type { ParameterVersion } from '../policy/types.js';
 import { parameterAsOf, ParameterNotFoundError } from '../policy/parameters.js';
@@ -68,7 +69,7 @@ export async function parameterAt<T>(db: Db, key: string, date: string): Promise
   }
   const versions = fromCatalogDir().get(key);
   const v = versions?.filter((x) => x.effectiveFrom <= date).at(-1);
-  if (!v) throw new Error(`parameter ${key} has no version in force on ${date}`);
+  if (!v) throw new AppError('PARAMETER_NOT_IN_FORCE', { detail: `${key} has no version in force on ${date}` });
   return v as ParameterVersion<T>;
 }
 
