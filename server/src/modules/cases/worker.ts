@@ -1,17 +1,19 @@
 /**
  * The case engine's background work on every replica: overdue escalation and business
- * chains, both as durable timers (timers.ts; SKIP LOCKED, so replicas never collide).
+ * chains, outcome documents and payment receipts, all as durable timers (timers.ts; SKIP LOCKED, so replicas never collide).
  */
 import type { Db } from '../../db/connect.js';
 import { chainHandler } from './chains.js';
 import { documentHandler } from './documents.js';
 import { overdueHandler } from './supervision.js';
+import { PAYMENT_RECEIPT_TIMER, paymentReceiptHandler } from '../documents/payment-receipts.js';
 import { fireDueTimers, startTimerWorker, type TimerHandler, type WorkerLog } from './timers.js';
 
 export const CASE_TIMER_HANDLERS: Record<string, TimerHandler> = {
   'task.overdue': overdueHandler,
   chain: chainHandler,
   document: documentHandler,
+  [PAYMENT_RECEIPT_TIMER]: paymentReceiptHandler,
 };
 
 /** One pass (tests, CLI): fires every due timer. */

@@ -5,7 +5,8 @@ import { AppError } from '../../http/errors.js';
 import type { Principal } from '../../http/context.js';
 import type { Permission } from '../iam/roles.js';
 import { getPerson } from '../masterdata/persons.js';
-import { assertCanSeePerson } from '../masterdata/visibility.js';
+import { assertCanSeeOrganisation, assertCanSeePerson } from '../masterdata/visibility.js';
+import { getOrganisation } from '../masterdata/organisations.js';
 import { rightsSummary } from '../rights/service.js';
 import { chinaToday } from '../archives/service.js';
 import { UPLOAD_LIMIT } from '../archives/intake.js';
@@ -37,6 +38,14 @@ async function documentPerson(app: FastifyInstance, principal: Principal, person
   if (principal.kind !== 'citizen' && !principal.permissions.has(staffPermission)) throw new AppError('FORBIDDEN');
   assertCanSeePerson(principal, person);
   return person;
+}
+
+/** A document is seen by whoever may see its holder: a person, or an organisation. */
+async function assertCanSeeDocument(app: FastifyInstance, principal: Principal, doc: { person_id: string | null; org_id: string | null }) {
+  if (doc.person_id) return void (await documentPerson(app, principal, doc.person_id, 'archive.read'));
+  const org = doc.org_id ? await getOrganisation(app.db, doc.org_id) : undefined;
+  if (!org) throw new AppError('NOT_FOUND');
+  assertCanSeeOrganisation(principal, org);
 }
 
 export async function documentRoutes(app: FastifyInstance): Promise<void> {
@@ -101,8 +110,8 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const doc = await getDocument(app.db, (request.params as { id: string }).id);
-      if (!doc || !doc.person_id) throw new AppError('NOT_FOUND');
-      await documentPerson(app, request.principal!, doc.person_id, 'archive.read');
+      if (!doc) throw new AppError('NOT_FOUND');
+      await assertCanSeeDocument(app, request.principal!, doc);
       return presentDocument(doc);
     },
   );
@@ -120,8 +129,8 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const doc = await getDocument(app.db, (request.params as { id: string }).id);
-      if (!doc || !doc.person_id) throw new AppError('NOT_FOUND');
-      await documentPerson(app, request.principal!, doc.person_id, 'archive.read');
+      if (!doc) throw new AppError('NOT_FOUND');
+      await assertCanSeeDocument(app, request.principal!, doc);
       const bytes = await app.archiveStore.get(doc.pdf_sm3.trim());
       if (!bytes) throw new AppError('NOT_FOUND', { detail: 'the PDF is missing from the archive store' });
       return reply.type('application/pdf').header('content-disposition', `attachment; filename="${doc.id}.pdf"`).send(Buffer.from(bytes));

@@ -4,6 +4,7 @@ import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
 import { appendAudit, type Actor } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
+import { requestPaymentReceipt } from '../documents/payment-receipts.js';
 import { accruedLateFeeFen } from './money.js';
 import { lateFeePpm } from './parameters.js';
 
@@ -164,7 +165,8 @@ export async function postBankPayment(db: Db, notice: BankPaymentNotice, actor: 
       creditFen: alloc.credit,
       paidOn: notice.paidOn,
     };
-    // The documents module issues the electronic receipt (电子票据) from this event.
+    // The electronic receipt (电子票据): queued here, in the posting's transaction, issued once by a worker.
+    if (payload.amountFen > 0) await requestPaymentReceipt(trx, payload);
     await recordEvent(trx, { type: 'payment.received', aggregateType: 'contribution_bill', aggregateId: bill.bill_id, partitionKey: bill.org_id ?? bill.person_id ?? bill.bill_id, payload });
     await appendAudit(trx, actor, { action: 'insurance.payment.post', objectType: 'payment', objectId: paymentId, after: { ...payload, bill_status: updated.status } });
     return presentPosted(row, false, updated.status);

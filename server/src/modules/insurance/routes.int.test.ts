@@ -6,6 +6,7 @@ import { PASSWORD, setupTestApp, type TestContext } from '../../test/fixtures.js
 import { creditCodeFor } from '../demo/employers.js';
 import { hashPassword } from '../iam/passwords.js';
 import { createStaffUser } from '../iam/service.js';
+import { runCaseTimers } from '../cases/worker.js';
 import { signCallback, SimulatedBank, SIGNATURE_HEADER, type PaymentCallback } from './bank.js';
 
 let t: TestContext;
@@ -68,6 +69,14 @@ test('the bank callback is accepted only with a valid signature and posts a repe
   assert.equal(bad.json().code, 'BANK_SIGNATURE_INVALID');
   const pays = await t.app.inject({ method: 'GET', url: `/api/insurance/payments?billId=${bill.billId}`, headers: { cookie: teller } });
   assert.equal(pays.json().items.length, 1);
+  // Every payment gets one electronic receipt, sealed and verifiable; the repeated callback no second one.
+  await runCaseTimers(t.app.db);
+  const receipts = await t.app.db.selectFrom('documents').selectAll().where('kind', '=', 'payment_receipt').where('org_id', '=', orgId).execute();
+  assert.equal(receipts.length, 1);
+  const pdf = await t.app.inject({ method: 'GET', url: `/api/documents/${receipts[0]!.id}/pdf`, headers: { cookie: teller } });
+  assert.equal(pdf.statusCode, 200, pdf.body.slice(0, 200));
+  const verdict = await t.app.inject({ method: 'POST', url: '/api/verify', headers: { 'content-type': 'application/pdf' }, payload: pdf.rawPayload });
+  assert.equal(verdict.json().valid, true, verdict.body);
   const cert = await t.app.inject({ method: 'GET', url: `/api/persons/${t.city.persons.zhang!.personId}/contribution-certificate?asOf=2026-10-01`, headers: { cookie: await t.citizenCookie(t.city.persons.zhang!.residentId) } });
   assert.equal(cert.statusCode, 200);
   assert.equal(cert.json().insurances.find((i: { insuranceType: string }) => i.insuranceType === 'pension_employee').paidMonths, 1);
