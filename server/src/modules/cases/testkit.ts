@@ -46,7 +46,7 @@ export const TEST_ITEM: ServiceItem & { effectiveFrom: string } = {
     { id: 'not_retired', name: { zh: '未退休', en: 'Not retired' }, expression: 'applicant.retired = false', citation: LAW },
   ],
   materials: [
-    { code: 'id_card', name: { zh: '居民身份证', en: 'Resident ID card' }, reuse: { from: 'masterdata', field: 'applicant.name' }, original: true },
+    { code: 'id_card', name: { zh: '居民身份证', en: 'Resident ID card' }, reuse: { from: 'masterdata', field: 'residentId' }, original: true },
     { code: 'application_form', name: { zh: '参保登记表', en: 'Enrolment form' } },
     { code: 'labour_contract', name: { zh: '劳动合同', en: 'Labour contract' } },
     { code: 'disability_cert', name: { zh: '残疾人证', en: 'Disability certificate' }, requiredWhen: 'answers.disabled = true' },
