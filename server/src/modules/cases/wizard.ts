@@ -93,8 +93,11 @@ interface FormField {
 }
 
 function formOf(item: ServiceItem): { properties: Record<string, FormField>; required: string[] } {
-  const f = item.form as { properties?: Record<string, FormField>; required?: string[] };
-  return { properties: f.properties ?? {}, required: f.required ?? [] };
+  const f = item.form as { properties?: Record<string, FormField>; required?: string[]; 'x-order'?: string[] };
+  const props = f.properties ?? {};
+  // Ask in the order the item lists its fields (x-order), not the database's key order.
+  const order = [...(f['x-order'] ?? []).filter((k) => k in props), ...Object.keys(props).filter((k) => !(f['x-order'] ?? []).includes(k))];
+  return { properties: Object.fromEntries(order.map((k) => [k, props[k]!])), required: f.required ?? [] };
 }
 
 function ageOn(birthDate: string, asOf: string): number {

@@ -126,6 +126,8 @@ export const FormSchema = Type.Object(
     properties: Type.Record(Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9]*$' }), FormFieldSchema),
     required: Type.Optional(Type.Array(Type.String())),
     additionalProperties: Type.Optional(Type.Boolean()),
+    /** The order the wizard asks the fields in; the loader writes it from the file's order (jsonb forgets it). */
+    'x-order': Type.Optional(Type.Array(Type.String())),
   },
   strict,
 );

@@ -40,8 +40,20 @@ export interface LoadedItem {
 
 /** The stored definition of an item and its content hash. */
 export function definitionOf(raw: ServiceItem): { item: ServiceItem; effectiveFrom: string | undefined; hash: string } {
-  const { effectiveFrom, ...item } = raw;
-  return { item: item as ServiceItem, effectiveFrom, hash: sm3Hex(canonicalJson(item)) };
+  const { effectiveFrom, ...rest } = raw;
+  const item = { ...rest, form: withFieldOrder(rest.form) } as ServiceItem;
+  return { item, effectiveFrom, hash: sm3Hex(canonicalJson(item)) };
+}
+
+/**
+ * The database keeps definitions as jsonb, which does not keep key order; the order in
+ * which the form lists its fields is the order the wizard asks them, so it is written
+ * down as `x-order`.
+ */
+export function withFieldOrder(form: Record<string, unknown>): Record<string, unknown> {
+  const props = form.properties;
+  if (form['x-order'] || !props || typeof props !== 'object') return form;
+  return { ...form, 'x-order': Object.keys(props) };
 }
 
 /**
