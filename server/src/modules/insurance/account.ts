@@ -7,6 +7,7 @@ import { getPerson } from '../masterdata/persons.js';
 import { maskResidentId } from '../../lib/mask.js';
 import { INSURANCE_TYPES, type InsuranceType } from '../rights/schema.js';
 import { creditingRatePpm, ParameterUses } from './parameters.js';
+import { parameterAsOf } from '../policy/parameters.js';
 
 /** Runs `work` in the caller's transaction when there is one (the demo seed), else in a new one. */
 export function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
@@ -160,4 +161,36 @@ export async function contributionCertificate(db: Db, personId: string, asOf: st
     years: years.rows.map((y) => ({ year: Number(y.year), insuranceType: y.insurance_type, months: Number(y.months), paidMonths: Number(y.paid_months), averageBaseFen: Number(y.avg_base), employerFen: Number(y.employer), employeeFen: Number(y.employee), employers: Number(y.employers) })),
     account: { balanceFen: acct?.balance_fen ?? 0, interestYear: acct?.interest_year ?? null },
   };
+}
+
+/**
+ * 本人平均缴费工资指数 for the basic pension: each paid month's base over the average wage
+ * of its year, averaged over all months. Months carried over from before the monthly
+ * record (legacy or transferred in, without bases) count at 1.0, and so do years with no
+ * published average wage. Null for someone with no pension months at all.
+ */
+export async function averageContributionIndex(db: Db, personId: string): Promise<number | null> {
+  const byYear = await db
+    .selectFrom('contribution_entries')
+    .select((eb) => [sql<string>`substr(month, 1, 4)`.as('year'), eb.fn.sum<number>('base_fen').as('base'), eb.fn.countAll<number>().as('months')])
+    .where('person_id', '=', personId)
+    .where('insurance_type', '=', 'pension_employee')
+    .where('paid', '=', true)
+    .where('base_fen', '>', 0)
+    .groupBy(sql`substr(month, 1, 4)`)
+    .execute();
+  const status = await db.selectFrom('insured_status').select('prior_months').where('person_id', '=', personId).where('insurance_type', '=', 'pension_employee').executeTakeFirst();
+  let months = status?.prior_months ?? 0;
+  let weighted = months;
+  for (const y of byYear) {
+    const n = Number(y.months);
+    months += n;
+    try {
+      const wage = await parameterAsOf<number>(db, 'wage.average_monthly', `${y.year}-01-01`);
+      weighted += Number(y.base) / wage.value;
+    } catch {
+      weighted += n;
+    }
+  }
+  return months ? Math.round((weighted / months) * 10_000) / 10_000 : null;
 }

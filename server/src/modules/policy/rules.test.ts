@@ -124,3 +124,20 @@ test('parameters are those in effect on facts.asOf', () => {
   assert.equal(evaluateRulesWith(params, spec, facts({ asOf: '2026-06-01' })).results.wage, 750000);
   assert.throws(() => evaluateRulesWith(params, spec, facts({ asOf: '2026-02-30' })), /asOf/);
 });
+
+test('the retirement decision computes the monthly pension (国发〔2005〕38号) from the wage, the index, the years and the account', () => {
+  const f = facts({ birthDate: '1964-06-15', pensionMonths: 360 });
+  f.rights.averageIndex = 1.2;
+  f.rights.accountBalance = 150_000;
+  const d = evaluateRulesWith(params, { conditions: [], calculations: [rule('basicFen', 'derived.pensionBasicFen'), rule('accountFen', 'derived.pensionAccountFen')] }, f);
+  // (7,500.00 + 7,500.00 × 1.2) / 2 × 30 years × 1 % = 2,475.00 yuan a month.
+  assert.equal(d.results.basicFen, 247_500);
+  // 150,000.00 / 139 months at age 60 = 1,079.1367 → 1,079.14 yuan (half up to the fen).
+  assert.equal(d.results.accountFen, 107_914);
+  const keys = d.parameters.map((p) => p.key);
+  for (const k of ['wage.average_monthly', 'pension.basic_share_per_year', 'pension.months_divisor']) assert.ok(keys.includes(k), `records ${k}`);
+  // Without the index the amount is not guessed.
+  const g = facts({ birthDate: '1964-06-15', pensionMonths: 360 });
+  const e = evaluateRulesWith(params, { conditions: [], calculations: [rule('basicFen', 'derived.pensionBasicFen')] }, g);
+  assert.equal(e.results.basicFen ?? null, null);
+});

@@ -9,7 +9,8 @@ import { hasReachedRetirementAge, statutoryRetirement, RETIREMENT_CATEGORIES } f
 import type { ParameterSnapshot } from './snapshot.js';
 import type { Decision, Facts, ParameterUse, ParameterVersion, RetirementCategory, RuleSpec, TraceEntry } from './types.js';
 import { unemploymentEntitlement } from './unemployment.js';
-import type { MaxMonthsBandsValue, MinContributionValue, RetirementRulesValue } from './values.js';
+import type { MaxMonthsBandsValue, MinContributionValue, MonthsDivisorValue, RetirementRulesValue } from './values.js';
+import { monthlyPension } from './pension.js';
 
 /**
  * Conditions and calculations in FEEL (DMN's expression language, through `feelin`), over
@@ -24,7 +25,7 @@ import type { MaxMonthsBandsValue, MinContributionValue, RetirementRulesValue } 
 export const CONTEXT_ROOTS = ['asOf', 'applicant', 'rights', 'answers', 'param', 'derived', 'results'] as const;
 const ROOTS: ReadonlySet<string> = new Set(CONTEXT_ROOTS);
 
-export const DERIVED_NAMES = ['retirementMonth', 'reachedRetirementAge', 'minContributionYears', 'pensionContributionYears', 'unemploymentMaxMonths', 'retirementCategory'] as const;
+export const DERIVED_NAMES = ['retirementMonth', 'reachedRetirementAge', 'minContributionYears', 'pensionContributionYears', 'unemploymentMaxMonths', 'retirementCategory', 'pensionBasicFen', 'pensionAccountFen'] as const;
 
 interface Analysis {
   /** Context paths the expression reads ('rights.contributionMonths.unemployment'). */
@@ -112,7 +113,7 @@ function retirementCategoryOf(facts: Facts): RetirementCategory | null {
 }
 
 function derive(facts: Facts, resolve: Resolver): Derived {
-  const values: Derived['values'] = { retirementMonth: null, reachedRetirementAge: null, minContributionYears: null, pensionContributionYears: null, unemploymentMaxMonths: null, retirementCategory: null };
+  const values: Derived['values'] = { retirementMonth: null, reachedRetirementAge: null, minContributionYears: null, pensionContributionYears: null, unemploymentMaxMonths: null, retirementCategory: null, pensionBasicFen: null, pensionAccountFen: null };
   const uses: Record<string, ParameterUse[]> = {};
   const category = retirementCategoryOf(facts);
   values.retirementCategory = category;
@@ -130,6 +131,29 @@ function derive(facts: Facts, resolve: Resolver): Derived {
   }
   const pensionMonths = facts.rights?.contributionMonths?.['pension_employee'];
   if (typeof pensionMonths === 'number' && Number.isFinite(pensionMonths)) values.pensionContributionYears = Math.round((pensionMonths / 12) * 100) / 100;
+  // The monthly pension at the statutory age (国发〔2005〕38号): basic part from the average
+  // wage, the person's index and years; account part from the balance and the months divisor.
+  const wage = resolve('wage.average_monthly');
+  const share = resolve('pension.basic_share_per_year');
+  const divisors = resolve('pension.months_divisor');
+  const index = facts.rights?.averageIndex;
+  const balance = facts.rights?.accountBalance;
+  if (category && typeof birth === 'string' && isDate(birth) && rules && minC && wage && share && divisors && typeof pensionMonths === 'number' && typeof index === 'number' && typeof balance === 'number') {
+    const r = statutoryRetirement(birth.slice(0, 7), category, { rules: rules.value as RetirementRulesValue, minContribution: minC.value as MinContributionValue });
+    const p = monthlyPension({
+      avgWageFen: wage.value as number,
+      index: index.toFixed(4),
+      years: (pensionMonths / 12).toFixed(4),
+      sharePerYearBp: share.value as number,
+      accountBalanceFen: Math.round(balance * 100),
+      age: r.age.years,
+      divisorTable: divisors.value as MonthsDivisorValue,
+    });
+    values.pensionBasicFen = p.basicFen;
+    values.pensionAccountFen = p.accountFen;
+    uses['pensionBasicFen'] = [use(wage), use(share)];
+    uses['pensionAccountFen'] = [use(rules), use(divisors)];
+  }
   const uMonths = facts.rights?.contributionMonths?.['unemployment'];
   const bands = resolve('unemployment.max_months_bands');
   const minU = resolve('unemployment.min_contribution_months');

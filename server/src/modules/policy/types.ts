@@ -65,6 +65,11 @@ export interface Facts {
     contributionMonths: Record<string, number>;
     /** Personal pension account balance in yuan. */
     accountBalance?: number;
+    /**
+     * 本人平均缴费工资指数: the average of each recorded month's base over that year's
+     * average wage (months carried over without bases count at 1.0).
+     */
+    averageIndex?: number;
   };
   /** What the applicant answered (the item's form). */
   answers: Record<string, unknown>;
