@@ -43,7 +43,7 @@ export interface CasePorts {
   /** Is this archive record the applicant's own and usable as this material? */
   archiveRecordOwnedBy(db: Db, archiveId: string, owner: { personId: string | null; orgId: string | null }): Promise<boolean>;
   /** Seals the submitted application (answers + material hashes) at submission; returns a reference or null when not wired. */
-  sealSubmission(db: Db, input: { caseId: string; personId: string | null; trackingNo: string; itemCode: string; payload: Record<string, unknown>; actor: Actor }): Promise<{ id: string } | null>;
+  sealSubmission(db: Db, input: { caseId: string; personId: string | null; orgId: string | null; trackingNo: string; itemCode: string; payload: Record<string, unknown>; actor: Actor }): Promise<{ id: string } | null>;
   /** Issues an outcome document (acceptance receipt, one-time notice, decision letter); documents.ts builds the data. */
   issueDocument<K extends DocumentKind>(db: Db, kind: K, data: DocumentData[K], actor: Actor, caseId: string | null): Promise<{ id: string; number?: string } | null>;
 }
@@ -68,8 +68,7 @@ export const ports: CasePorts = {
   },
   // Sealing needs a person (the seal is made on the applicant's behalf).
   sealSubmission: async (db, input) => {
-    if (!input.personId) return null;
-    const sealed = await sealSubmission(db, { caseId: input.caseId, personId: input.personId, submittedBy: input.actor, payload: { trackingNo: input.trackingNo, itemCode: input.itemCode, ...input.payload } });
+    const sealed = await sealSubmission(db, { caseId: input.caseId, personId: input.personId, orgId: input.orgId, submittedBy: input.actor, payload: { trackingNo: input.trackingNo, itemCode: input.itemCode, ...input.payload } });
     return { id: sealed.archiveId };
   },
   issueDocument: async (db, kind, data, actor, caseId) => {

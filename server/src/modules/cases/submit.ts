@@ -230,6 +230,7 @@ export async function submitApplication(db: Db, ctx: Ctx, applicant: Applicant, 
     const seal = await ports.sealSubmission(trx, {
       caseId: made.case.id,
       personId: made.case.person_id,
+      orgId: made.case.org_id,
       trackingNo: made.case.tracking_no,
       itemCode: item.code,
       payload: { answers: made.case.answers, materials, decision: { outcome: step.decision.outcome, factsHash: step.decision.factsHash } },

@@ -12,6 +12,8 @@ import { getArchiveRecord } from '../archives/service.js';
 import { signAuditCheckpoint, verifyAuditCheckpoints } from './checkpoints.js';
 import { activeKey } from './keys.js';
 import { sealSubmission, verifySealedSubmission } from './submission.js';
+import { createOrganisation } from '../masterdata/organisations.js';
+import { creditCodeFor } from '../demo/employers.js';
 import { sm2Verify } from './sm2.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
 
@@ -59,6 +61,18 @@ test('a submission is sealed (what, by whom, when) and archived; the seal verifi
   assert.equal(sm2Verify(key.public_key_hex, Buffer.from(canonicalJson(env.statement)), Buffer.from(sealed.signature, 'base64')), true);
   env.statement.payload.answers.reason = '主动辞职';
   assert.deepEqual(await verifySealedSubmission(t.db, JSON.stringify(env)), { ok: false, reason: 'bad_signature' });
+});
+
+test('an employer\'s submission is sealed for the organisation and filed in its archive', async () => {
+  const org = await createOrganisation(t.db, SYSTEM_ACTOR, { credit_code: creditCodeFor('91', '371002', 'MA3S0001'), name: '威海示例科技有限公司', org_type: 'enterprise', industry_code: null, region_code: '371002001' });
+  const actor = { userId: 'agent-1', role: 'employer_agent', channel: 'web', servicePointId: null, ip: '127.0.0.1' };
+  const sealed = await sealSubmission(t.db, { caseId: 'case-43', orgId: org.orgId, submittedBy: actor, payload: { item: 'employee_enrolment', answers: { month: '2026-11' } } });
+  const rec = await getArchiveRecord(t.db, sealed.archiveId);
+  assert.equal(rec?.org_id, org.orgId);
+  assert.equal(rec?.person_id, null);
+  const bytes = Buffer.from((await t.app.archiveStore.get(rec!.storage_key))!).toString('utf8');
+  assert.equal(JSON.parse(bytes).statement.orgId, org.orgId);
+  assert.deepEqual(await verifySealedSubmission(t.db, bytes), { ok: true });
 });
 
 test('audit checkpoints are signed and show entries cut off the end of the chain', async () => {

@@ -7,7 +7,9 @@ import { checkSignature, signFor } from './keys.js';
 
 export interface SubmissionInput {
   caseId: string;
-  personId: string;
+  /** The applicant: a person, or an organisation (employer items). */
+  personId?: string | null;
+  orgId?: string | null;
   /** Who pressed "submit": the applicant, or a teller on their behalf (the actor of the request). */
   submittedBy: Actor;
   /** What was submitted: answers, material references (archive ids and their SM3), the item version. */
@@ -31,7 +33,7 @@ export function submissionStatement(input: SubmissionInput, submittedAt: Date): 
   return {
     type: 'tongban.submission',
     caseId: input.caseId,
-    personId: input.personId,
+    ...(input.orgId ? { orgId: input.orgId } : { personId: input.personId }),
     submittedBy: { userId: input.submittedBy.userId, role: input.submittedBy.role, channel: input.submittedBy.channel, servicePointId: input.submittedBy.servicePointId },
     submittedAt: submittedAt.toISOString(),
     payload: input.payload,
@@ -51,7 +53,8 @@ export async function sealSubmission(db: Db, input: SubmissionInput, store: Arch
   const signed = await signFor(db, 'submission_seal', bytes);
   const envelope = { statement, seal: { keyId: signed.keyId, algorithm: signed.algorithm, signature: Buffer.from(signed.signature).toString('base64'), signs: 'canonical JSON of statement (UTF-8), SM2 with SM3 and user ID 1234567812345678' } };
   const record = await storeArchiveRecord(db, store, {
-    personId: input.personId,
+    personId: input.personId ?? null,
+    orgId: input.orgId ?? null,
     caseId: input.caseId,
     category: 'submission_seal',
     title: `申请提交签章 ${input.caseId}`,
