@@ -70,41 +70,10 @@ const AUDIT_LOCK_KEY = 774_411;
  * audit entry commit together or not at all.
  */
 export async function appendAudit(trx: Db, actor: Actor, input: AuditEntryInput): Promise<number> {
-  // The advisory lock is held until the end of the transaction; outside one it would be
-  // released at once and two concurrent appends could both extend the same head.
-  if (!trx.isTransaction) return trx.transaction().execute((t) => appendAudit(t, actor, input));
-  await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
-  const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  const fields: ChainedFields = {
-    seq: (head?.seq ?? 0) + 1,
-    at: new Date(),
-    actor_id: actor.userId,
-    actor_role: actor.role,
-    channel: actor.channel,
-    service_point_id: actor.servicePointId,
-    ip: actor.ip,
-    action: input.action,
-    object_type: input.objectType ?? null,
-    object_id: input.objectId ?? null,
-    before: input.before ?? null,
-    after: input.after ?? null,
-  };
-  const prevHash = head?.hash ?? GENESIS_HASH;
-  const hash = entryHash(prevHash, fields);
-  await trx
-    .insertInto('audit_log')
-    .values({
-      ...fields,
-      before: fields.before === null ? null : JSON.stringify(fields.before),
-      after: fields.after === null ? null : JSON.stringify(fields.after),
-      prev_hash: prevHash,
-      hash,
-    })
-    .execute();
-  return fields.seq;
+  const [seq] = await appendAudits(trx, [{ actor, input }]);
+  return seq!;
 }
 
-/** 'checkpoint': a signed checkpoint (seals/checkpoints.ts) that fails or names an entry no longer in the chain. */
 /**
  * Appends several entries at once, in order, under one lock and one head read: for an action
  * that audits several transitions in one transaction (the case engine), 3 statements instead
@@ -112,6 +81,8 @@ export async function appendAudit(trx: Db, actor: Actor, input: AuditEntryInput)
  */
 export async function appendAudits(trx: Db, entries: { actor: Actor; input: AuditEntryInput }[]): Promise<number[]> {
   if (entries.length === 0) return [];
+  // The advisory lock is held until the end of the transaction; outside one it would be
+  // released at once and two concurrent appends could both extend the same head.
   if (!trx.isTransaction) return trx.transaction().execute((t) => appendAudits(t, entries));
   await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
   const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
@@ -142,6 +113,7 @@ export async function appendAudits(trx: Db, entries: { actor: Actor; input: Audi
   return rows.map((r) => r.seq);
 }
 
+/** 'checkpoint': a signed checkpoint (seals/checkpoints.ts) that fails or names an entry no longer in the chain. */
 export type ChainProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'broken-link' | 'checkpoint';
 
 export interface ChainProblem {
