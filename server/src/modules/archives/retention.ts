@@ -31,6 +31,14 @@ export const RETENTION_SCHEDULE: Record<string, RetentionRule> = {
   application_material: { years: 10, label: '申请材料（10年）' },
   identity_document: { years: 10, label: '身份证件影像（10年）' },
   card_service: { years: 10, label: '社保卡业务（10年）' },
+  // Personal materials that later applications reuse (免提交); the catalogue's items name them.
+  personnel_file: { years: null, label: '人事档案材料（永久）' },
+  hukou_booklet: { years: 30, label: '户口簿影像（30年）' },
+  diploma: { years: 30, label: '学历学位证书影像（30年）' },
+  title_certificate: { years: 30, label: '职称证书影像（30年）' },
+  skill_certificate: { years: 30, label: '职业资格与技能证书影像（30年）' },
+  labour_contract: { years: 30, label: '劳动合同（30年）' },
+  id_photo: { years: 10, label: '证件照片（10年）' },
 };
 
 export const ARCHIVE_CATEGORIES = Object.keys(RETENTION_SCHEDULE);

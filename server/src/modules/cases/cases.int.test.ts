@@ -86,6 +86,22 @@ describe('applications', () => {
     assert.equal(w.materials.find((m: { code: string }) => m.code === 'disability_cert').required, false);
     assert.equal(w.complete, false);
   });
+
+  test('a material archived for one application is offered to the next one (免提交), and only to its owner', async () => {
+    const zhang = t.city.persons.zhang!;
+    const item = '371000-RC-0001'; // professional title: the diploma can come from the archives
+    const wizard = async (residentId: string) => {
+      const res = await t.app.inject({ method: 'POST', url: `/api/wizard/${item}/next`, headers: { cookie: await t.citizenCookie(residentId) }, payload: { channel: 'web', answers: {} } });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json().materials.find((m: { code: string }) => m.code === 'diploma') as { reusable?: { archiveId: string; source: string } };
+    };
+    assert.equal((await wizard(zhang.residentId)).reusable, undefined);
+    const rec = await storeArchiveRecord(t.db, t.app.archiveStore, { personId: zhang.personId, category: 'diploma', materialCode: 'diploma', title: '毕业证书', mediaType: 'application/json', bytes: Buffer.from(JSON.stringify({ scanned: 'diploma' })), source: 'scan', actor: SYSTEM_ACTOR });
+    const offered = await wizard(zhang.residentId);
+    assert.equal(offered.reusable?.source, 'archives');
+    assert.equal(offered.reusable?.archiveId, rec.id);
+    assert.equal((await wizard(t.city.persons.li!.residentId)).reusable, undefined);
+  });
 });
 
 describe('universal teller and the process', () => {

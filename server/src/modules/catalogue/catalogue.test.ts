@@ -99,6 +99,7 @@ test('a malformed catalogue file is rejected with the file, the path inside it a
     { name: 'unknown-fact.yaml', text: good.replace('not(derived.reachedRetirementAge)', 'not(person.retired)'), path: '/conditions/3/expression', reason: /unknown name "person"/ },
     { name: 'schema.yaml', text: good.replace('instant: false', 'instant: maybe'), path: '/instant', reason: /boolean/i },
     { name: 'days.yaml', text: good.replace(/promisedDays: 3/, 'promisedDays: 9'), path: '/steps/1/promisedDays', reason: /exceed the statutory/ },
+    { name: 'archive.yaml', text: good.replace('reuse: {from: masterdata, field: residentId}', 'reuse: {from: archives, category: id_scans}'), path: '/materials/0/reuse/category', reason: /"id_scans" is not an archive category/ },
     { name: 'chain.yaml', text: good.replace('action: start_unemployment_benefit', 'action: start_item\n  item: 371000-SB-9999'), path: '/chains/0/item', reason: /unknown chain target item "371000-SB-9999"/ },
   ];
   for (const c of cases) {

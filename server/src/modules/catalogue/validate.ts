@@ -7,6 +7,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { parseExpression } from 'feelin';
 import { ROLES, isRole } from '../iam/roles.js';
+import { ARCHIVE_CATEGORIES, isCategory } from '../archives/retention.js';
 import { DOMAIN_CODE, ServiceItemSchema, type ServiceItemInput } from './item-schema.js';
 
 export interface ItemProblem {
@@ -128,6 +129,8 @@ export function validateItem(raw: unknown, opts: ValidateOptions = {}): ItemProb
     if (materialCodes.has(m.code)) out.push({ path: `/materials/${i}/code`, reason: `duplicate material code "${m.code}"` });
     materialCodes.add(m.code);
     if (m.requiredWhen !== undefined) feelProblems(m.requiredWhen, `/materials/${i}/requiredWhen`, fields, out);
+    // A material reused from the archives must name a category records can be filed under.
+    if (m.reuse?.from === 'archives' && !isCategory(m.reuse.category)) out.push({ path: `/materials/${i}/reuse/category`, reason: `"${m.reuse.category}" is not an archive category (archives/retention.ts: ${ARCHIVE_CATEGORIES.join(', ')})` });
   });
 
   // Steps and time limits
