@@ -94,7 +94,8 @@ test('reading "as of" a date that does not exist is a validation error, not an e
   const res = await t.app.inject({ method: 'GET', url: `/api/persons/${t.city.persons.zhang!.personId}?asOf=2025-02-31`, headers: { cookie } });
   assert.equal(res.statusCode, 400);
   assert.equal(res.json().code, 'VALIDATION_FAILED');
-  assert.equal(res.json().errors[0].field, '/query/asOf');
+  // Named like every other schema failure: the request part, then the field.
+  assert.equal(res.json().errors[0].field, '/querystring/asOf');
 });
 
 test('a suspected duplicate waits in the review queue until staff decide, and the decision is audited', async () => {

@@ -267,7 +267,7 @@ export async function personAsOf(db: Db, personId: string, date: string): Promis
   const end = new Date(`${date}T23:59:59.999+08:00`);
   // V8 rolls 2025-02-31 over to March; a date that does not round-trip is not a real date.
   const realDay = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(end.getTime()) || Number.isNaN(realDay.getTime()) || realDay.toISOString().slice(0, 10) !== date) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/query/asOf', reason: 'not a real date', code: 'date' }] });
+  if (Number.isNaN(end.getTime()) || Number.isNaN(realDay.getTime()) || realDay.toISOString().slice(0, 10) !== date) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/querystring/asOf', reason: 'not a real date', code: 'date' }] });
   if (new Date(person.created_at) > end) return null;
   const rows = await db
     .selectFrom('person_field_history')
