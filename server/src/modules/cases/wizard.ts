@@ -13,7 +13,7 @@ import { getPerson, type PersonRow } from '../masterdata/persons.js';
 import { currentCard } from '../masterdata/cards.js';
 import { getOrganisation } from '../masterdata/organisations.js';
 import { rightsSummary } from '../rights/service.js';
-import { accountStatement, averageContributionIndex } from '../insurance/account.js';
+import { accountBalanceFen, averageContributionIndex } from '../insurance/account.js';
 import { ports, type ItemVersion } from './ports.js';
 
 export interface Applicant {
@@ -114,7 +114,7 @@ export async function buildFacts(db: Db, applicant: Applicant, answers: Record<s
   }
   const personId = applicant.personId!;
   const person = applicant.person ?? (await getPerson(db, personId))!;
-  const [card, rights, account, averageIndex] = await Promise.all([currentCard(db, personId), rightsSummary(db, personId, 0), accountStatement(db, personId), averageContributionIndex(db, personId)]);
+  const [card, rights, balanceFen, averageIndex] = await Promise.all([currentCard(db, personId), rightsSummary(db, personId, 0), accountBalanceFen(db, personId), averageContributionIndex(db, personId)]);
   const insured: Record<string, string> = {};
   const months: Record<string, number> = {};
   for (const i of rights.insurances) {
@@ -134,7 +134,7 @@ export async function buildFacts(db: Db, applicant: Applicant, answers: Record<s
       cardStatus: card?.status ?? 'none',
       retired: Object.values(insured).includes('retired'),
     },
-    rights: { insured, contributionMonths: months, accountBalance: account.balanceFen / 100, ...(averageIndex === null ? {} : { averageIndex }) },
+    rights: { insured, contributionMonths: months, accountBalance: balanceFen / 100, ...(averageIndex === null ? {} : { averageIndex }) },
     answers,
   };
 }

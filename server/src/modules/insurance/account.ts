@@ -63,6 +63,12 @@ export async function creditYearInterest(db: Db, year: number, actor: Actor, opt
   });
 }
 
+/** Just the personal account's balance, in fen (the rules' facts need nothing more). */
+export async function accountBalanceFen(db: Db, personId: string): Promise<number> {
+  const acct = await db.selectFrom('pension_accounts').select('balance_fen').where('person_id', '=', personId).executeTakeFirst();
+  return acct?.balance_fen ?? 0;
+}
+
 export async function accountStatement(db: Db, personId: string) {
   const acct = await db.selectFrom('pension_accounts').selectAll().where('person_id', '=', personId).executeTakeFirst();
   const entries = await db.selectFrom('pension_account_entries').select(['kind', 'year', 'amount_fen', 'ref']).where('person_id', '=', personId).orderBy('year').orderBy('id').execute();

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
@@ -7,6 +7,7 @@ import { recordEvent } from '../events/outbox.js';
 import { clampBase, dueDateOf, isMonth, lineAmountFen } from './money.js';
 import { baseLimitsAt, contributionRates, ParameterUses, type ContributionRates } from './parameters.js';
 import { applyCredit } from './payments.js';
+import type { BillTable } from './schema.js';
 
 /**
  * Contribution assessment (缴费核定). For each month and employer: every employee
@@ -62,21 +63,7 @@ export interface BillView {
   parameters: { key: string; versionId: string }[];
 }
 
-export function presentBill(b: {
-  bill_id: string;
-  bill_no: string;
-  payer_kind: 'employer' | 'person';
-  org_id: string | null;
-  person_id: string | null;
-  month: string;
-  due_date: string;
-  principal_fen: number;
-  paid_principal_fen: number;
-  late_fee_paid_fen: number;
-  settled_on: string | null;
-  status: string;
-  parameters: { key: string; versionId: string }[];
-}): BillView {
+export function presentBill(b: Selectable<BillTable>): BillView {
   return {
     billId: b.bill_id,
     billNo: b.bill_no,
