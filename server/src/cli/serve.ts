@@ -9,6 +9,7 @@ import { natsPublisher } from '../modules/events/nats.js';
 import { startRelay } from '../modules/events/relay.js';
 import { signAuditCheckpoint } from '../modules/seals/checkpoints.js';
 import { startCaseWorkers } from '../modules/cases/worker.js';
+import { startAuditSealer } from '../modules/audit/service.js';
 import { countPersons } from '../modules/masterdata/persons.js';
 import { seedDemoCity, DEMO_ACCOUNTS } from '../modules/demo/seed.js';
 
@@ -39,6 +40,9 @@ export async function serve(config: Config): Promise<void> {
   }
   // Case timers (overdue escalation, business chains) run on every replica; SKIP LOCKED keeps them apart.
   const stopCaseWorkers = startCaseWorkers(handle.db, app.log);
+  // Audit entries are written with each action and sealed into the hash chain here, in
+  // writing order, every AUDIT_SEAL_MS (default 200); one replica seals at a time.
+  const stopAuditSealer = startAuditSealer(handle.db, app.log, Math.max(10, Number(process.env.AUDIT_SEAL_MS ?? 200)));
   // Housekeeping: forget idempotency keys past their retry window, hourly.
   const purge = setInterval(() => {
     purgeIdempotencyKeys(handle.db).catch((err) => app.log.error({ err }, 'purging idempotency keys failed'));
@@ -54,6 +58,7 @@ export async function serve(config: Config): Promise<void> {
     clearInterval(purge);
     clearInterval(checkpoint);
     await stopCaseWorkers();
+    await stopAuditSealer();
     await stopRelay?.();
     await app.close();
     await handle.close();

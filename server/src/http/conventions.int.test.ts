@@ -71,8 +71,8 @@ test('a validation error lists every bad field, once each', async () => {
   assert.deepEqual(pd.errors.map((e: { field: string }) => e.field).sort(), ['/body/name', '/body/phone', '/body/residentId']);
   assert.equal(pd.errors.find((e: { field: string }) => e.field === '/body/residentId').code, 'check_digit');
   // Query strings too.
-  const q = await t.app.inject({ method: 'GET', url: '/api/audit?limit=0&beforeSeq=-3&bogus=1', headers: { cookie: await t.staffCookie('auditor') } });
-  assert.deepEqual(assertProblem(q, 'VALIDATION_FAILED').errors.map((e: { field: string }) => e.field).sort(), ['/querystring/beforeSeq', '/querystring/bogus', '/querystring/limit']);
+  const q = await t.app.inject({ method: 'GET', url: '/api/audit?limit=0&beforeId=-3&bogus=1', headers: { cookie: await t.staffCookie('auditor') } });
+  assert.deepEqual(assertProblem(q, 'VALIDATION_FAILED').errors.map((e: { field: string }) => e.field).sort(), ['/querystring/beforeId', '/querystring/bogus', '/querystring/limit']);
 });
 
 test('Idempotency-Key: a retry returns the first result and creates nothing twice; another body with the key is refused', async () => {

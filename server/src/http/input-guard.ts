@@ -42,7 +42,7 @@ type JsonSchema = Record<string, unknown>;
 /**
  * Gives every integer in a route schema a range a JavaScript number holds exactly (and a
  * PostgreSQL bigint can store), unless the route set a narrower one: without it
- * `?beforeSeq=1e20` passes validation and fails in the database.
+ * `?beforeId=1e20` passes validation and fails in the database.
  */
 export function boundIntegers(schema: unknown, seen = new Set<unknown>()): void {
   if (!schema || typeof schema !== 'object' || seen.has(schema)) return;

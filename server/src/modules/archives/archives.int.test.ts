@@ -215,7 +215,7 @@ test('disposal: only past retention, approved by a second person; bytes removed,
   assert.equal(row.disposal_status, 'disposed');
   assert.ok(row.disposed_at);
   assert.deepEqual((await checkRecord(t.db, store, row)).failures, [], 'a disposed record keeps verifiable metadata');
-  const trail = (await t.db.selectFrom('audit_log').select('action').where('object_id', '=', old.id).orderBy('seq').execute()).map((r) => r.action);
+  const trail = (await t.db.selectFrom('audit_log').select('action').where('object_id', '=', old.id).orderBy('id').execute()).map((r) => r.action);
   assert.deepEqual(trail, ['archive.stored', 'archive.disposal.proposed', 'archive.disposed']);
   assert.equal((await t.app.inject({ method: 'GET', url: `/api/archive/records/${old.id}/content`, headers: { cookie: teller } })).statusCode, 404);
   await assert.rejects(proposeDisposal(t.db, second, old.id, 'again'), /cannot be disposed|ARCHIVE_DISPOSAL/);

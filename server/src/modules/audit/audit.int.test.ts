@@ -10,7 +10,8 @@ import type { Db } from '../../db/connect.js';
 import { TEST_DB, TEST_PG_URL } from '../../test/db.js';
 import { setupTestApp, type TestContext } from '../../test/fixtures.js';
 import { makeResidentId } from '../masterdata/identity/resident-id.js';
-import { appendAudit, entryHash, SYSTEM_ACTOR, verifyAuditChain, type ChainProblemKind } from './service.js';
+import { appendAudit, appendAudits, entryHash, sealAudit, SYSTEM_ACTOR, verifyAuditChain, type ChainProblemKind } from './service.js';
+import { openDatabase } from '../../db/connect.js';
 
 const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -38,17 +39,18 @@ before(async () => {
   await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie: teller } });
   await appendAudit(t.db, SYSTEM_ACTOR, { action: 'test.note', after: { text: 'emoji 🙂, RTL مرحبا, quote " and \\ backslash', nested: { b: 2, a: [1, { z: null }] } } });
   await appendAudit(t.db, SYSTEM_ACTOR, { action: 'test.note', before: { n: 1 }, after: { n: 2 } });
+  await sealAudit(t.db);
   entries = Number((await sql<{ n: number }>`select count(*)::int as n from audit_log`.execute(t.db)).rows[0]!.n);
   assert.ok(entries >= 12, `expected a chain of some length, got ${entries}`);
 });
 after(async () => t?.close());
 
-const actions = async () => (await t.db.selectFrom('audit_log').select('action').orderBy('seq').execute()).map((r) => r.action);
+const actions = async () => (await t.db.selectFrom('audit_log').select('action').orderBy('id').execute()).map((r) => r.action);
 
 type Row = Record<string, unknown> & { seq: number };
 
 async function snapshot(): Promise<Row[]> {
-  return (await t.db.selectFrom('audit_log').selectAll().orderBy('seq').execute()) as unknown as Row[];
+  return (await t.db.selectFrom('audit_log').selectAll().orderBy('id').execute()) as unknown as Row[];
 }
 
 async function restore(rows: Row[], db: Db = t.db): Promise<void> {
@@ -287,15 +289,23 @@ if (TEST_DB === 'postgres') test('`tongban audit verify` exits 0 on an intact ch
   }
 });
 
-test('the audit trail is append-only: no code outside tests updates or deletes audit_log', () => {
+test('the audit trail is append-only: outside tests, only the sealer updates audit_log, and only unsealed entries', () => {
   const src = path.join(serverDir, 'src');
   const offenders: string[] = [];
+  // The one permitted update: sealBatch gives an unsealed entry its place in the chain.
+  const sealing = /update audit_log set seq = v\.seq, prev_hash = v\.prev_hash, hash = v\.hash\s+from \(values \$\{values\}\) as v\(id, seq, prev_hash, hash\) where audit_log\.id = v\.id and audit_log\.seq is null/;
   const walk = (dir: string) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !p.includes(`${path.sep}test${path.sep}`)) {
-        const text = fs.readFileSync(p, 'utf8');
+        let text = fs.readFileSync(p, 'utf8');
+        if (p.endsWith(path.join('audit', 'service.ts'))) {
+          assert.match(text, sealing, 'the sealer only touches unsealed entries');
+          text = text.replace(sealing, '');
+        }
+        // The migration that numbered the entries written before sealing existed (id = seq).
+        if (p.endsWith(path.join('audit', 'migrations.ts'))) text = text.replace('update audit_log set id = seq`', '');
         if (/updateTable\(\s*['"]audit_log['"]|deleteFrom\(\s*['"]audit_log['"]|(update|delete\s+from|truncate)\s+(table\s+)?audit_log\b/i.test(text)) offenders.push(path.relative(serverDir, p));
       }
     }
@@ -304,4 +314,61 @@ test('the audit trail is append-only: no code outside tests updates or deletes a
   assert.deepEqual(offenders, []);
   // And the check itself finds what it looks for.
   assert.match("await db.deleteFrom('audit_log')", /deleteFrom\(\s*['"]audit_log['"]/);
+});
+
+test('entries are written at once and sealed later, in writing order, into one chain; sealing again changes nothing', async () => {
+  const saved = await snapshot();
+  try {
+    const ids = await appendAudits(t.db, [1, 2, 3].map((i) => ({ actor: SYSTEM_ACTOR, input: { action: 'test.later', after: { i } } })));
+    const written = await t.db.selectFrom('audit_log').select(['id', 'seq', 'hash']).where('id', 'in', ids).orderBy('id').execute();
+    assert.deepEqual(written.map((r) => [r.seq, r.hash]), [[null, null], [null, null], [null, null]], 'written without a place in the chain');
+    assert.equal(await sealAudit(t.db), 3);
+    const sealed = await t.db.selectFrom('audit_log').select(['id', 'seq', 'prev_hash', 'hash', 'after']).where('id', 'in', ids).orderBy('id').execute();
+    assert.deepEqual(sealed.map((r) => r.seq), [entries + 1, entries + 2, entries + 3]);
+    assert.deepEqual(sealed.map((r) => (r.after as { i: number }).i), [1, 2, 3]);
+    assert.equal(sealed[1]!.prev_hash, sealed[0]!.hash);
+    const before = await snapshot();
+    assert.equal(await sealAudit(t.db), 0);
+    assert.deepEqual(await snapshot(), before);
+    const report = await verifyAuditChain(t.db);
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+    assert.equal(report.unsealed, 0);
+  } finally {
+    await restore(saved);
+  }
+});
+
+// Two connections are needed to see writers that do not wait and a sealer that steps aside: PostgreSQL.
+if (TEST_DB === 'postgres') test('writers in parallel never wait for the chain; one sealer at a time; a busy chain is sealed by whoever holds it', async () => {
+  const saved = await snapshot();
+  const other = await openDatabase({ databaseUrl: await currentDatabaseUrl(), poolSize: 8 });
+  try {
+    // 40 transactions on 8 connections, each writing 3 entries: none waits for another.
+    await Promise.all(Array.from({ length: 40 }, (_, i) => other.db.transaction().execute((trx) => appendAudits(trx, [0, 1, 2].map((k) => ({ actor: SYSTEM_ACTOR, input: { action: 'test.parallel', after: { i, k } } }))))));
+    // While another sealer holds the chain, sealing steps aside and seals nothing.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = other.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(774411)`.execute(trx);
+      locked();
+      await held;
+    });
+    await isLocked;
+    assert.equal(await sealAudit(t.db), 0);
+    release();
+    await holder;
+    assert.equal(await sealAudit(t.db), 120);
+    const report = await verifyAuditChain(t.db);
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+    assert.equal(report.entries, entries + 120);
+    const per = await sql<{ i: number; ks: number[] }>`select (after->>'i')::int as i, array_agg((after->>'k')::int order by seq) as ks from audit_log where action = 'test.parallel' group by 1`.execute(t.db);
+    assert.equal(per.rows.length, 40);
+    // The entries of one transaction keep their order in the chain.
+    for (const r of per.rows) assert.deepEqual(r.ks, [0, 1, 2]);
+  } finally {
+    await other.close();
+    await restore(saved);
+  }
 });

@@ -4,7 +4,9 @@ import { responses } from '../../http/schemas.js';
 import { appendAudit, verifyAuditChain } from './service.js';
 
 const Entry = Type.Object({
-  seq: Type.Integer(),
+  /** Order of writing; `seq` (the place in the chain) and `hash` are null until sealed, a moment later. */
+  id: Type.Integer(),
+  seq: Type.Union([Type.Integer(), Type.Null()]),
   at: Type.String(),
   actorId: Type.Union([Type.String(), Type.Null()]),
   actorRole: Type.Union([Type.String(), Type.Null()]),
@@ -13,7 +15,7 @@ const Entry = Type.Object({
   action: Type.String(),
   objectType: Type.Union([Type.String(), Type.Null()]),
   objectId: Type.Union([Type.String(), Type.Null()]),
-  hash: Type.String(),
+  hash: Type.Union([Type.String(), Type.Null()]),
 });
 
 export async function auditRoutes(app: FastifyInstance): Promise<void> {
@@ -29,7 +31,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
             objectId: Type.Optional(Type.String({ maxLength: 100 })),
             actorId: Type.Optional(Type.String({ maxLength: 100 })),
             action: Type.Optional(Type.String({ maxLength: 100 })),
-            beforeSeq: Type.Optional(Type.Integer({ minimum: 1 })),
+            beforeId: Type.Optional(Type.Integer({ minimum: 1 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
           },
           { additionalProperties: false },
@@ -38,15 +40,16 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const q = request.query as { objectId?: string; actorId?: string; action?: string; beforeSeq?: number; limit?: number };
-      let query = app.db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(q.limit ?? 100);
+      const q = request.query as { objectId?: string; actorId?: string; action?: string; beforeId?: number; limit?: number };
+      let query = app.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(q.limit ?? 100);
       if (q.objectId) query = query.where('object_id', '=', q.objectId);
       if (q.actorId) query = query.where('actor_id', '=', q.actorId);
       if (q.action) query = query.where('action', '=', q.action);
-      if (q.beforeSeq) query = query.where('seq', '<', q.beforeSeq);
+      if (q.beforeId) query = query.where('id', '<', q.beforeId);
       const rows = await query.execute();
       return {
         items: rows.map((r) => ({
+          id: r.id,
           seq: r.seq,
           at: new Date(r.at).toISOString(),
           actorId: r.actor_id,
@@ -73,6 +76,7 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
           200: Type.Object({
             ok: Type.Boolean(),
             entries: Type.Integer(),
+            unsealed: Type.Integer(),
             headSeq: Type.Union([Type.Integer(), Type.Null()]),
             headHash: Type.Union([Type.String(), Type.Null()]),
             problems: Type.Array(Type.Object({ seq: Type.Integer(), kind: Type.String(), detail: Type.String() })),

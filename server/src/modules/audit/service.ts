@@ -61,56 +61,125 @@ export function entryHash(prevHash: string, e: ChainedFields): string {
   );
 }
 
-// A fixed advisory-lock key serialises appends across every replica: the chain
-// has one head, and two writers must never both extend the same one.
+// A fixed advisory-lock key lets one sealer at a time extend the chain, across every
+// replica: the chain has one head, and two sealers must never both extend it.
 const AUDIT_LOCK_KEY = 774_411;
 
 /**
  * Appends one entry. Use the transaction of the action itself, so an action and its
- * audit entry commit together or not at all.
+ * audit entry commit together or not at all. Returns the entry's id (its place in the
+ * chain, seq, comes when it is sealed).
  */
 export async function appendAudit(trx: Db, actor: Actor, input: AuditEntryInput): Promise<number> {
-  const [seq] = await appendAudits(trx, [{ actor, input }]);
-  return seq!;
+  const [id] = await appendAudits(trx, [{ actor, input }]);
+  return id!;
 }
 
 /**
- * Appends several entries at once, in order, under one lock and one head read: for an action
- * that audits several transitions in one transaction (the case engine), 3 statements instead
- * of 3 per entry. Same chain, same hashes as appending them one by one.
+ * Appends several entries at once, in order, in one statement. No lock and no read of the
+ * chain head: writers never wait for each other (P3 in docs/PERFORMANCE.md). The entries are
+ * sealed into the chain by `sealAudit` (the server does it every AUDIT_SEAL_MS, default
+ * 200 ms; verification and checkpoints seal first), in the order they were written.
  */
 export async function appendAudits(trx: Db, entries: { actor: Actor; input: AuditEntryInput }[]): Promise<number[]> {
   if (entries.length === 0) return [];
-  // The advisory lock is held until the end of the transaction; outside one it would be
-  // released at once and two concurrent appends could both extend the same head.
-  if (!trx.isTransaction) return trx.transaction().execute((t) => appendAudits(t, entries));
-  await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
-  const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const ids = await auditInsert(trx, entries).returning('id').execute();
+  return ids.map((r) => r.id);
+}
+
+/** The insert appendAudits runs, not yet run: for a caller that writes several tables in one statement (cases/engine.ts). */
+export function auditInsert(trx: Db, entries: { actor: Actor; input: AuditEntryInput }[]) {
+  // Milliseconds, as the hash will read it back (a JS Date): timestamptz keeps microseconds.
+  const at = new Date();
+  const rows = entries.map(({ actor, input }) => ({
+    at,
+    actor_id: actor.userId,
+    actor_role: actor.role,
+    channel: actor.channel,
+    service_point_id: actor.servicePointId,
+    ip: actor.ip,
+    action: input.action,
+    object_type: input.objectType ?? null,
+    object_id: input.objectId ?? null,
+    before: input.before == null ? null : JSON.stringify(input.before),
+    after: input.after == null ? null : JSON.stringify(input.after),
+  }));
+  return trx.insertInto('audit_log').values(rows);
+}
+
+/** How many entries one sealing transaction takes (bounded memory, short lock). */
+const SEAL_BATCH = 2000;
+
+/**
+ * Seals written entries into the chain: gives each committed, unsealed entry the next seq, the
+ * previous entry's hash and its own hash, oldest first. One sealer at a time: when another
+ * replica is sealing, returns 0 at once instead of waiting. Returns how many it sealed; seals
+ * until nothing is left unless `once`.
+ */
+export async function sealAudit(db: Db, opts: { once?: boolean } = {}): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await db.transaction().execute((trx) => sealBatch(trx, { wait: false }));
+    if (n <= 0) return total;
+    total += n;
+    if (opts.once || n < SEAL_BATCH) return total;
+  }
+}
+
+/**
+ * One sealing step inside the caller's transaction: up to SEAL_BATCH entries. With `wait`, waits
+ * for another sealer to finish (a checkpoint must sign a head that includes its own entries);
+ * without, returns -1 when another sealer holds the chain.
+ */
+export async function sealBatch(trx: Db, opts: { wait: boolean }): Promise<number> {
+  if (opts.wait) await sql`select pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`.execute(trx);
+  else {
+    const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${AUDIT_LOCK_KEY}) as ok`.execute(trx);
+    if (!rows[0]?.ok) return -1;
+  }
+  const pending = await trx.selectFrom('audit_log').selectAll().where('seq', 'is', null).orderBy('id').limit(SEAL_BATCH).execute();
+  if (pending.length === 0) return 0;
+  const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).where('seq', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst();
   let seq = head?.seq ?? 0;
   let prevHash = head?.hash ?? GENESIS_HASH;
-  const at = new Date();
-  const rows = entries.map(({ actor, input }) => {
-    const fields: ChainedFields = {
-      seq: ++seq,
-      at,
-      actor_id: actor.userId,
-      actor_role: actor.role,
-      channel: actor.channel,
-      service_point_id: actor.servicePointId,
-      ip: actor.ip,
-      action: input.action,
-      object_type: input.objectType ?? null,
-      object_id: input.objectId ?? null,
-      before: input.before ?? null,
-      after: input.after ?? null,
-    };
+  const sealed = pending.map((r) => {
+    const fields: ChainedFields = { ...(r as unknown as ChainedFields), seq: ++seq, at: new Date(r.at as unknown as Date) };
     const hash = entryHash(prevHash, fields);
-    const row = { ...fields, before: fields.before === null ? null : JSON.stringify(fields.before), after: fields.after === null ? null : JSON.stringify(fields.after), prev_hash: prevHash, hash };
+    const out = { id: r.id, seq, prevHash, hash };
     prevHash = hash;
-    return row;
+    return out;
   });
-  await trx.insertInto('audit_log').values(rows).execute();
-  return rows.map((r) => r.seq);
+  const values = sql.join(sealed.map((e) => sql`(${e.id}::bigint, ${e.seq}::bigint, ${e.prevHash}::text, ${e.hash}::text)`));
+  await sql`update audit_log set seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+    from (values ${values}) as v(id, seq, prev_hash, hash) where audit_log.id = v.id and audit_log.seq is null`.execute(trx);
+  return sealed.length;
+}
+
+/** How many written entries wait to be sealed. */
+export async function unsealedAuditEntries(db: Db): Promise<number> {
+  const r = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).where('seq', 'is', null).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * Seals on a timer (every replica runs one; the advisory lock lets one seal at a time).
+ * Returns a stop function that waits for a running seal to finish.
+ */
+export function startAuditSealer(db: Db, log: { error: (o: object, msg: string) => void }, everyMs = 200): () => Promise<void> {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = sealAudit(db)
+      .catch((err) => log.error({ err }, 'sealing the audit trail failed'))
+      .finally(() => {
+        running = null;
+      });
+  }, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }
 
 /** 'checkpoint': a signed checkpoint (seals/checkpoints.ts) that fails or names an entry no longer in the chain. */
@@ -125,7 +194,10 @@ export interface ChainProblem {
 
 export interface VerifyReport {
   ok: boolean;
+  /** Sealed entries walked. */
   entries: number;
+  /** Entries written but not sealed yet (committed after verification started sealing). */
+  unsealed: number;
   headSeq: number | null;
   headHash: string | null;
   problems: ChainProblem[];
@@ -158,7 +230,9 @@ const MAX_REPORTED_DELETIONS = 1000;
  * by hash only for entries that do not link to their neighbour.
  */
 export async function verifyAuditChain(db: Db, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
-  const total = Number((await db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  // What has been written is sealed first, so the report covers every entry up to now.
+  await sealAudit(db);
+  const total = Number((await db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).where('seq', 'is not', null).executeTakeFirstOrThrow()).n);
   const problems: ChainProblem[] = [];
   const report = (seq: number, kind: ChainProblemKind, detail: string) => problems.push({ seq, kind, detail });
 
@@ -258,9 +332,9 @@ export async function verifyAuditChain(db: Db, onProgress?: (done: number, total
         report(row.seq, 'reordered', `entry ${o} stands at seq ${row.seq}, after entry ${last.o}`);
       }
     }
-    afterSeq = rows[rows.length - 1]!.seq;
+    afterSeq = rows[rows.length - 1]!.seq!;
     onProgress?.(count, total);
   }
   problems.sort((a, b) => a.seq - b.seq);
-  return { ok: problems.length === 0, entries: count, headSeq: head?.seq ?? null, headHash: head?.hash ?? null, problems };
+  return { ok: problems.length === 0, entries: count, unsealed: await unsealedAuditEntries(db), headSeq: head?.seq ?? null, headHash: head?.hash ?? null, problems };
 }

@@ -29,7 +29,7 @@ export interface DocumentRequest {
 /** Queues the document in the caller's transaction; issued once by the workers. */
 export async function requestDocument(trx: Db, ctx: Ctx, req: DocumentRequest): Promise<void> {
   const ref = req.caseId ?? req.noticeId ?? 'none';
-  await scheduleTimer(trx, { kind: 'document', dueAt: ctx.now, payload: { ...req }, dedupKey: `document:${req.kind}:${ref}:${req.noticeId ?? req.outcome ?? ''}` });
+  await scheduleTimer(trx, { kind: 'document', dueAt: ctx.now, payload: { ...req }, dedupKey: `document:${req.kind}:${ref}:${req.noticeId ?? req.outcome ?? ''}` }, ctx);
 }
 
 async function holderOf(db: Db, owner: { person_id: string | null; org_id: string | null }) {

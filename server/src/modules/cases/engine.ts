@@ -5,15 +5,15 @@
  * two people finishing one task is settled by a conditional UPDATE (one wins, the
  * other gets CONFLICT).
  */
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
-import { appendAudit, appendAudits, type Actor, type AuditEntryInput } from '../audit/service.js';
-import { recordEvent, recordEvents, type DomainEvent } from '../events/outbox.js';
+import { appendAudit, auditInsert, type Actor, type AuditEntryInput } from '../audit/service.js';
+import { eventsInsert, recordEvent, type DomainEvent } from '../events/outbox.js';
 import type { Citation } from '../policy/types.js';
 import type { ItemStep, ServiceItem } from '../catalogue/types.js';
-import type { CaseEventTable, CaseStatus, CaseTable, TaskTable } from './schema.js';
+import type { CaseEventTable, CaseStatus, CaseTable, TaskTable, TimerTable } from './schema.js';
 import { FINAL_STATUSES } from './schema.js';
 import { addWorkingDays, itemVersion } from './ports.js';
 import { requestDocument } from './documents.js';
@@ -54,10 +54,9 @@ export interface Ctx {
   actor: Actor;
   now: Date;
   /**
-   * What this transaction writes at its end: history rows, outbox events and audit entries,
-   * each in one statement. The audit chain's advisory lock serialises every appender until
-   * commit, so taking it last keeps the serialised part of a transition short (P3 in
-   * docs/PERFORMANCE.md).
+   * What this transaction writes at its end, all in ONE statement: history rows, outbox events,
+   * timers and audit entries. Every statement is a round trip to the database, and round trips
+   * are most of a transition's cost (P3 in docs/PERFORMANCE.md).
    */
   deferred?: Deferred;
 }
@@ -65,6 +64,7 @@ export interface Ctx {
 interface Deferred {
   history: Insertable<CaseEventTable>[];
   events: DomainEvent[];
+  timers: Insertable<TimerTable>[];
   audits: { actor: Actor; input: AuditEntryInput }[];
 }
 
@@ -84,20 +84,42 @@ async function history(trx: Db, ctx: Ctx, row: Insertable<CaseEventTable>): Prom
   else await trx.insertInto('case_events').values(row).execute();
 }
 
-/** One transaction for one transition: the change, then its history, events and audit entries, then commit. */
+/** One transaction for one transition: the change, then its history, events, timers and audit entries in one statement, then commit. */
 export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Promise<T>): Promise<T> {
   const run = async (trx: Db) => {
-    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { history: [], events: [], audits: [] } };
+    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { history: [], events: [], timers: [], audits: [] } };
     const out = await fn(trx, inner);
-    if (!ctx.deferred) {
-      const d = inner.deferred!;
-      if (d.history.length) await trx.insertInto('case_events').values(d.history).execute();
-      await recordEvents(trx, d.events);
-      await appendAudits(trx, d.audits);
-    }
+    if (!ctx.deferred) await writeDeferred(trx, inner.deferred!);
     return out;
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);
+}
+
+/** The deferred inserts as one statement: all but the last as data-modifying CTEs (PostgreSQL runs them all). */
+async function writeDeferred(trx: Db, d: Deferred): Promise<void> {
+  const inserts = [
+    d.history.length ? trx.insertInto('case_events').values(d.history) : null,
+    d.events.length ? eventsInsert(trx, d.events) : null,
+    d.timers.length ? trx.insertInto('timers').values(d.timers).onConflict((oc) => oc.column('dedup_key').doNothing()) : null,
+    d.audits.length ? auditInsert(trx, d.audits) : null,
+  ].flatMap((q) => (q ? [q.compile()] : []));
+  if (inserts.length > 0) await trx.executeQuery(oneStatement(inserts));
+}
+
+/**
+ * `with w0 as (q0), w1 as (q1) qN` from compiled queries, their $n parameters renumbered.
+ * Kysely passes every value as a parameter, so `$<digits>` in its SQL is always a placeholder.
+ */
+export function oneStatement(queries: CompiledQuery[]): CompiledQuery {
+  const parameters: unknown[] = [];
+  const texts = queries.map((q) => {
+    const offset = parameters.length;
+    parameters.push(...q.parameters);
+    return q.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  });
+  const last = texts.pop()!;
+  const text = texts.length ? `with ${texts.map((t, i) => `w${i} as (${t})`).join(', ')} ${last}` : last;
+  return CompiledQuery.raw(text, parameters);
 }
 
 const CENTRAL = 'central:';
@@ -118,10 +140,23 @@ export function canWorkTask(staff: Staff, task: Pick<TaskRow, 'role' | 'scope' |
 export async function scopeOfStep(trx: Db, c: Pick<CaseRow, 'service_point_id' | 'region_code' | 'domain'>, step: ItemStep, index: number): Promise<string> {
   if (step.scope === 'central') return `${CENTRAL}${c.domain}`;
   if ((step.scope === 'service_point' || index === 0) && c.service_point_id) {
-    const sp = await trx.selectFrom('service_points').select('region_code').where('id', '=', c.service_point_id).executeTakeFirst();
-    if (sp) return sp.region_code;
+    const region = await servicePointRegion(trx, c.service_point_id);
+    if (region) return region;
   }
   return c.region_code;
+}
+
+// Where a service point is changes about never; asking once a minute per process is enough.
+const SERVICE_POINT_CACHE_MS = 60_000;
+const servicePointRegions = new Map<string, { region: string | null; at: number }>();
+
+async function servicePointRegion(trx: Db, id: string): Promise<string | null> {
+  const hit = servicePointRegions.get(id);
+  if (hit && Date.now() - hit.at < SERVICE_POINT_CACHE_MS) return hit.region;
+  const sp = await trx.selectFrom('service_points').select('region_code').where('id', '=', id).executeTakeFirst();
+  if (servicePointRegions.size > 5000) servicePointRegions.clear();
+  servicePointRegions.set(id, { region: sp?.region_code ?? null, at: Date.now() });
+  return sp?.region_code ?? null;
 }
 
 function partitionKey(c: Pick<CaseRow, 'person_id' | 'org_id' | 'id'>): string {
@@ -191,16 +226,15 @@ export async function openStepTask(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceI
     .returningAll()
     .executeTakeFirstOrThrow();
   // Overdue = still not done when the promised day is over (00:00 China time the next day).
-  await scheduleTimer(trx, { kind: 'task.overdue', dueAt: chinaMidnight(nextDay(due)), payload: { taskId: task.id }, dedupKey: `overdue:${task.id}` });
+  await scheduleTimer(trx, { kind: 'task.overdue', dueAt: chinaMidnight(nextDay(due)), payload: { taskId: task.id }, dedupKey: `overdue:${task.id}` }, ctx);
   return task;
 }
 
-export async function scheduleTimer(trx: Db, t: { kind: string; dueAt: Date; payload: Record<string, unknown>; dedupKey?: string }): Promise<void> {
-  await trx
-    .insertInto('timers')
-    .values({ kind: t.kind, due_at: t.dueAt, payload: JSON.stringify(t.payload), dedup_key: t.dedupKey ?? null, fired_at: null, last_error: null })
-    .onConflict((oc) => oc.column('dedup_key').doNothing())
-    .execute();
+/** Schedules a timer now, or at the end of the transition when `ctx` defers (runInTx). */
+export async function scheduleTimer(trx: Db, t: { kind: string; dueAt: Date; payload: Record<string, unknown>; dedupKey?: string }, ctx?: Ctx): Promise<void> {
+  const row = { kind: t.kind, due_at: t.dueAt, payload: JSON.stringify(t.payload), dedup_key: t.dedupKey ?? null, fired_at: null, last_error: null };
+  if (ctx?.deferred) ctx.deferred.timers.push(row);
+  else await trx.insertInto('timers').values(row).onConflict((oc) => oc.column('dedup_key').doNothing()).execute();
 }
 
 /** Chains of the item that fire when the case ends this way: queued as timers, run by the workers. */
@@ -209,11 +243,33 @@ async function scheduleChains(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, 
   for (let i = 0; i < chains.length; i++) {
     if (chains[i]!.on !== on) continue;
     const triggerKey = `${on}:${i}`;
-    await scheduleTimer(trx, { kind: 'chain', dueAt: ctx.now, payload: { caseId: c.id, triggerKey }, dedupKey: `chain:${c.id}:${triggerKey}` });
+    await scheduleTimer(trx, { kind: 'chain', dueAt: ctx.now, payload: { caseId: c.id, triggerKey }, dedupKey: `chain:${c.id}:${triggerKey}` }, ctx);
   }
 }
 
-async function updateCase(trx: Db, c: CaseRow, patch: Partial<Omit<CaseRow, 'id' | 'version' | 'created_at'>>): Promise<CaseRow> {
+type CasePatch = Partial<Omit<CaseRow, 'id' | 'version' | 'created_at'>>;
+
+/**
+ * The changes one transition makes to a case, gathered and written as ONE guarded UPDATE at
+ * its end (accept → approve → complete is one statement and one version step, not three).
+ */
+class CaseChange {
+  private patch: CasePatch = {};
+  constructor(
+    private readonly original: CaseRow,
+    public row: CaseRow,
+  ) {}
+  set(p: CasePatch): CaseRow {
+    this.patch = { ...this.patch, ...p };
+    this.row = { ...this.row, ...p } as CaseRow;
+    return this.row;
+  }
+  async write(trx: Db): Promise<CaseRow> {
+    return Object.keys(this.patch).length ? updateCase(trx, this.original, this.patch) : this.row;
+  }
+}
+
+async function updateCase(trx: Db, c: CaseRow, patch: CasePatch): Promise<CaseRow> {
   const row = await trx
     .updateTable('cases')
     .set({
@@ -256,24 +312,22 @@ export async function unmetRules(trx: Db, c: CaseRow): Promise<string[]> {
   return failing.filter((r) => !ok.has(r));
 }
 
-async function approve(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, taskId: string | null): Promise<CaseRow> {
-  const unmet = await unmetRules(trx, c);
+async function approve(trx: Db, ctx: Ctx, change: CaseChange, item: ServiceItem, taskId: string | null): Promise<void> {
+  const unmet = await unmetRules(trx, change.row);
   if (unmet.length) throw new AppError('RULES_NOT_MET', { detail: `rules not met and not overridden: ${unmet.join(', ')}` });
-  const from = c.status;
-  c = await updateCase(trx, c, { status: 'approved', decided_at: ctx.now });
+  const from = change.row.status;
+  const c = change.set({ status: 'approved', decided_at: ctx.now });
   await recordTransition(trx, ctx, c, { kind: 'case.approved', from, taskId });
   // Instant items (即办件) give their outcome at once; a decision letter is for decided applications.
   if (!item.instant) await requestDocument(trx, ctx, { kind: 'decision_letter', caseId: c.id, outcome: 'approved' });
   await scheduleChains(trx, ctx, c, item, 'approved');
-  return c;
 }
 
-async function complete(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, taskId: string | null): Promise<CaseRow> {
-  const from = c.status;
-  c = await updateCase(trx, c, { status: 'completed', completed_at: ctx.now, current_step: null });
+async function complete(trx: Db, ctx: Ctx, change: CaseChange, item: ServiceItem, taskId: string | null): Promise<void> {
+  const from = change.row.status;
+  const c = change.set({ status: 'completed', completed_at: ctx.now, current_step: null });
   await recordTransition(trx, ctx, c, { kind: 'case.completed', from, taskId });
   await scheduleChains(trx, ctx, c, item, 'completed');
-  return c;
 }
 
 /**
@@ -316,32 +370,31 @@ export async function applyAction(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceIt
       break;
   }
 
-  // The step passed (accept / approve / complete / deliver).
+  // The step passed (accept / approve / complete / deliver): one UPDATE of the case at the end.
+  const change = new CaseChange(c, c);
   if (step.key === 'accept') {
-    c = await updateCase(trx, c, { status: 'accepted', accepted_at: ctx.now });
-    await recordTransition(trx, ctx, c, { kind: 'case.accepted', from, taskId: task.id });
+    await recordTransition(trx, ctx, change.set({ status: 'accepted', accepted_at: ctx.now }), { kind: 'case.accepted', from, taskId: task.id });
     await requestDocument(trx, ctx, { kind: 'acceptance_receipt', caseId: c.id });
   }
   const instant = item.instant;
-  if (instant || task.step_index === decisiveIndex(item)) c = await approve(trx, ctx, c, item, task.id);
-  if (step.key === 'complete' || (instant && c.status === 'approved')) c = await complete(trx, ctx, c, item, task.id);
+  if (instant || task.step_index === decisiveIndex(item)) await approve(trx, ctx, change, item, task.id);
+  if (step.key === 'complete' || (instant && change.row.status === 'approved')) await complete(trx, ctx, change, item, task.id);
   if (step.key === 'deliver') {
-    const f = c.status;
-    c = await updateCase(trx, c, { status: 'delivered', current_step: null });
-    await recordTransition(trx, ctx, c, { kind: 'case.delivered', from: f, taskId: task.id });
+    const f = change.row.status;
+    await recordTransition(trx, ctx, change.set({ status: 'delivered', current_step: null }), { kind: 'case.delivered', from: f, taskId: task.id });
   }
   const next = instant ? undefined : item.steps[task.step_index + 1];
   if (!next) {
-    if (c.status === 'approved') c = await complete(trx, ctx, c, item, task.id);
-    else if (!FINAL_STATUSES.includes(c.status)) c = await updateCase(trx, c, { current_step: null });
-    return c;
+    if (change.row.status === 'approved') await complete(trx, ctx, change, item, task.id);
+    else if (!FINAL_STATUSES.includes(change.row.status)) change.set({ current_step: null });
+    return change.write(trx);
   }
-  await openStepTask(trx, ctx, c, item, task.step_index + 1);
-  const f = c.status;
-  const status: CaseStatus = next.key === 'review' || next.key === 'approve' ? 'in_review' : c.status;
-  c = await updateCase(trx, c, { status, current_step: next.key });
-  if (status !== f) await recordTransition(trx, ctx, c, { kind: 'case.in_review', from: f, taskId: task.id, detail: { step: next.key } });
-  return c;
+  await openStepTask(trx, ctx, change.row, item, task.step_index + 1);
+  const f = change.row.status;
+  const status: CaseStatus = next.key === 'review' || next.key === 'approve' ? 'in_review' : f;
+  change.set({ status, current_step: next.key });
+  if (status !== f) await recordTransition(trx, ctx, change.row, { kind: 'case.in_review', from: f, taskId: task.id, detail: { step: next.key } });
+  return change.write(trx);
 }
 
 function requireReason(input: ActionInput): string {

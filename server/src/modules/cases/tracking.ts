@@ -26,9 +26,17 @@ export function isValidTrackingNo(no: string): boolean {
 
 /** A new tracking number; the sequence is shared by every replica (no collisions). */
 export async function nextTrackingNo(db: Db, date: string): Promise<string> {
-  const { rows } = await sql<{ n: number }>`select nextval('case_tracking_seq')::int8 as n`.execute(db);
-  return formatTrackingNo(date, Number(rows[0]!.n));
+  if (reserved.length === 0) {
+    const { rows } = await sql<{ n: number }>`select nextval('case_tracking_seq')::int8 as n from generate_series(1, ${TRACKING_BLOCK})`.execute(db);
+    reserved.push(...rows.map((r) => Number(r.n)));
+  }
+  return formatTrackingNo(date, reserved.shift()!);
 }
+
+// Sequence values are taken a block at a time (one round trip per block, not per case). Values
+// a process never uses are gaps, as a rolled-back nextval always was; numbers stay unique.
+const TRACKING_BLOCK = 32;
+const reserved: number[] = [];
 
 /** 一次性告知书 number: GZ + YYYYMMDD + 6-digit sequence. */
 export async function nextNoticeNo(db: Db, date: string): Promise<string> {

@@ -107,6 +107,14 @@ function ageOn(birthDate: string, asOf: string): number {
   return age;
 }
 
+// One wizard step reads the applicant's card for the facts and for the materials: once.
+const cards = new WeakMap<Applicant, ReturnType<typeof currentCard>>();
+function cardOf(db: Db, applicant: Applicant): ReturnType<typeof currentCard> {
+  let card = cards.get(applicant);
+  if (!card) cards.set(applicant, (card = currentCard(db, applicant.personId!)));
+  return card;
+}
+
 /** The applicant's facts as the rules see them: master data, the rights record and the answers. */
 export async function buildFacts(db: Db, applicant: Applicant, answers: Record<string, unknown>, asOf: string): Promise<Facts> {
   if (applicant.kind === 'organisation') {
@@ -114,7 +122,7 @@ export async function buildFacts(db: Db, applicant: Applicant, answers: Record<s
   }
   const personId = applicant.personId!;
   const person = applicant.person ?? (await getPerson(db, personId))!;
-  const [card, rights, balanceFen, averageIndex] = await Promise.all([currentCard(db, personId), rightsSummary(db, personId, 0), accountBalanceFen(db, personId), averageContributionIndex(db, personId)]);
+  const [card, rights, balanceFen, averageIndex] = await Promise.all([cardOf(db, applicant), rightsSummary(db, personId, 0), accountBalanceFen(db, personId), averageContributionIndex(db, personId)]);
   const insured: Record<string, string> = {};
   const months: Record<string, number> = {};
   for (const i of rights.insurances) {
@@ -254,7 +262,7 @@ export async function tailorMaterials(db: Db, item: ServiceItem, facts: Facts, a
 async function masterRecord(db: Db, applicant: Applicant): Promise<Record<string, unknown>> {
   if (applicant.kind === 'person' && applicant.personId) {
     const person = applicant.person ?? (await getPerson(db, applicant.personId));
-    const card = await currentCard(db, applicant.personId);
+    const card = await cardOf(db, applicant);
     return { residentId: person?.resident_id ?? null, name: person?.name ?? null, cardNo: card?.status === 'active' ? card.card_no : null };
   }
   if (applicant.orgId) {

@@ -132,7 +132,7 @@ test('draft → four-eyes review → publish with a future date: the old version
   assert.deepEqual(versions.json().items.slice(0, 2).map((v: { status: string }) => v.status), ['published', 'published']);
 
   // Every step was audited and the audit chain still verifies; the outbox has the events.
-  const actions = (await t.db.selectFrom('audit_log').select('action').where('object_id', '=', d.versionId).orderBy('seq').execute()).map((r) => r.action);
+  const actions = (await t.db.selectFrom('audit_log').select('action').where('object_id', '=', d.versionId).orderBy('id').execute()).map((r) => r.action);
   assert.deepEqual(actions, ['catalogue.draft_created', 'catalogue.version_submitted', 'catalogue.version_reviewed', 'catalogue.version_published']);
   assert.equal((await verifyAuditChain(t.db)).ok, true);
   const events = await t.db.selectFrom('outbox').select('type').where('aggregate_id', '=', UB).execute();

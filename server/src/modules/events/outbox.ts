@@ -39,3 +39,8 @@ export async function recordEvents(trx: Db, events: DomainEvent[]): Promise<stri
   await trx.insertInto('outbox').values(events.map((e, i) => outboxRow(e, ids[i]!))).execute();
   return ids;
 }
+
+/** The insert recordEvents runs, not yet run: for a caller that writes several tables in one statement (cases/engine.ts). */
+export function eventsInsert(trx: Db, events: DomainEvent[]) {
+  return trx.insertInto('outbox').values(events.map((e) => outboxRow(e, uuid7())));
+}

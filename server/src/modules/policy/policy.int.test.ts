@@ -138,7 +138,7 @@ test('four eyes: a draft takes effect only when another administrator publishes 
   await assert.rejects(replayDecision(t.db, { decision: decided2027, facts: facts('2027-03-02') }), /factsHash/);
 
   // Audited, with the outbox event.
-  const audit = await t.db.selectFrom('audit_log').select(['action', 'actor_id']).where('object_type', '=', 'parameter').where('object_id', '=', 'unemployment.min_contribution_months').orderBy('seq').execute();
+  const audit = await t.db.selectFrom('audit_log').select(['action', 'actor_id']).where('object_type', '=', 'parameter').where('object_id', '=', 'unemployment.min_contribution_months').orderBy('id').execute();
   assert.deepEqual(audit.map((a) => a.action), ['parameter.draft', 'parameter.publish']);
   assert.notEqual(audit[0]!.actor_id, audit[1]!.actor_id);
   const event = await t.db.selectFrom('outbox').select(['payload']).where('type', '=', 'parameter.published').where('aggregate_id', '=', 'unemployment.min_contribution_months').orderBy('id', 'desc').executeTakeFirstOrThrow();

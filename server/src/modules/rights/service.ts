@@ -32,7 +32,7 @@ export async function rightsSummary(db: Db, personId: string, recentMonths = 24)
     .groupBy('insurance_type')
     .execute();
   const byType = new Map(counts.map((c) => [c.insurance_type, c]));
-  const recent = await db.selectFrom('contribution_entries').selectAll().where('person_id', '=', personId).orderBy('month', 'desc').orderBy('insurance_type').limit(recentMonths * INSURANCE_TYPES.length).execute();
+  const recent = recentMonths > 0 ? await db.selectFrom('contribution_entries').selectAll().where('person_id', '=', personId).orderBy('month', 'desc').orderBy('insurance_type').limit(recentMonths * INSURANCE_TYPES.length).execute() : [];
   return {
     insurances: statuses
       .sort((a, b) => INSURANCE_TYPES.indexOf(a.insurance_type) - INSURANCE_TYPES.indexOf(b.insurance_type))

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { canonicalJson } from '../../lib/canonical-json.js';
-import type { ChainProblem } from '../audit/service.js';
+import { sealBatch, type ChainProblem } from '../audit/service.js';
 import { activeKey, checkSignature, signWithKey } from './keys.js';
 
 /** What a checkpoint signs: the chain head at one instant. */
@@ -22,14 +22,17 @@ export async function signAuditCheckpoint(db: Db): Promise<{ headSeq: number; he
     if (!locked.rows[0]?.ok) return null;
     // The key first: creating it appends an audit entry, which must come before the head we sign.
     const key = await activeKey(trx, 'audit_checkpoint');
-    const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    if (!head) return null;
+    // Seal what is written (that entry included) so the head we sign is current.
+    while ((await sealBatch(trx, { wait: true })) > 0);
+    const head = await trx.selectFrom('audit_log').select(['seq', 'hash']).where('seq', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    if (!head?.seq || !head.hash) return null;
     const done = await trx.selectFrom('audit_checkpoints').select('head_seq').where('head_seq', '=', head.seq).executeTakeFirst();
     if (done) return null;
     const signedAt = new Date();
-    const signature = signWithKey(key, checkpointStatement({ headSeq: head.seq, headHash: head.hash, signedAt }));
-    await trx.insertInto('audit_checkpoints').values({ head_seq: head.seq, head_hash: head.hash, signed_at: signedAt, key_id: key.key_id, signature: Buffer.from(signature).toString('base64') }).execute();
-    return { headSeq: head.seq, headHash: head.hash, keyId: key.key_id, signedAt };
+    const [headSeq, headHash] = [head.seq, head.hash];
+    const signature = signWithKey(key, checkpointStatement({ headSeq, headHash, signedAt }));
+    await trx.insertInto('audit_checkpoints').values({ head_seq: headSeq, head_hash: headHash, signed_at: signedAt, key_id: key.key_id, signature: Buffer.from(signature).toString('base64') }).execute();
+    return { headSeq, headHash, keyId: key.key_id, signedAt };
   });
 }
 
@@ -50,8 +53,8 @@ export async function verifyAuditCheckpoints(db: Db): Promise<{ checked: number;
     }
     const entry = await db.selectFrom('audit_log').select(['seq', 'hash']).where('hash', '=', cp.head_hash).executeTakeFirst();
     if (!entry) {
-      const head = await db.selectFrom('audit_log').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      const cut = !head || head.seq < cp.head_seq;
+      const head = await db.selectFrom('audit_log').select('seq').where('seq', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const cut = !head?.seq || head.seq < cp.head_seq;
       problems.push({
         seq: cp.head_seq,
         kind: 'checkpoint',
