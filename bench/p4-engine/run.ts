@@ -13,7 +13,7 @@ import { syncParameterCatalog } from '../../server/src/modules/policy/parameters
 import { SYSTEM_ACTOR } from '../../server/src/modules/audit/service.js';
 import { installTestItems, TEST_ITEM } from '../../server/src/modules/cases/testkit.js';
 import { createCase } from '../../server/src/modules/cases/submit.js';
-import { completeTask, type Staff } from '../../server/src/modules/cases/engine.js';
+import { completeTask, runInTx, type Staff } from '../../server/src/modules/cases/engine.js';
 import { ports } from '../../server/src/modules/cases/ports.js';
 import { uuid7 } from '../../server/src/lib/uuid7.js';
 import type { Decision, Facts } from '../../server/src/modules/policy/types.js';
@@ -94,8 +94,9 @@ async function main() {
     const t0 = performance.now();
     await pool(CASES, async (i) => {
       const ctx = { actor: SYSTEM_ACTOR, now: new Date() };
-      const made = await h.db.transaction().execute((trx) =>
-        createCase(trx, ctx, {
+      let opened: string | null = null;
+      const made = await runInTx(h.db, ctx, async (trx, ctx) => {
+        const out = await createCase(trx, ctx, {
           version,
           applicant: { kind: 'person', personId: uuid7(), orgId: null, name: '测试', regionCode: '371002001' },
           answers: { employer: `E${i}`, disabled: false },
@@ -107,11 +108,14 @@ async function main() {
           submittedBy: null,
           clientKey: null,
           acceptBy: null,
-        }),
-      );
+        });
+        opened = ctx.deferred?.opened.at(-1)?.id ?? null;
+        return out;
+      });
+      // Each step hands on the task it opened, as the back office's queue would show it.
       for (const [who, action] of actions) {
-        const task = await h.db.selectFrom('tasks').select('id').where('case_id', '=', made.case.id).where('status', '=', 'open').executeTakeFirstOrThrow();
-        await completeTask(h.db, { actor: SYSTEM_ACTOR, now: new Date() }, staff[who]!, task.id, { action });
+        if (!opened) throw new Error(`case ${made.case.tracking_no}: no open task for ${action}`);
+        opened = (await completeTask(h.db, { actor: SYSTEM_ACTOR, now: new Date() }, staff[who]!, opened, { action })).next?.id ?? null;
       }
     });
     const engineSeconds = (performance.now() - t0) / 1000;

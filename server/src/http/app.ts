@@ -25,6 +25,7 @@ import { auditRoutes } from '../modules/audit/routes.js';
 import { rightsRoutes } from '../modules/rights/routes.js';
 import { insuranceRoutes } from '../modules/insurance/routes.js';
 import { casesRoutes } from '../modules/cases/routes.js';
+import { supervisionQueueRoutes } from '../modules/cases/supervision-routes.js';
 import { archiveRoutes } from '../modules/archives/routes.js';
 import { FsArchiveStore, setDefaultArchiveStore, type ArchiveStore } from '../modules/archives/store.js';
 import { sealRoutes } from '../modules/seals/routes.js';
@@ -126,6 +127,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(rightsRoutes);
   await app.register(insuranceRoutes);
   await app.register(casesRoutes);
+  await app.register(supervisionQueueRoutes);
   await app.register(archiveRoutes);
   await app.register(sealRoutes);
   await app.register(documentRoutes);

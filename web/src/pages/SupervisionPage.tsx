@@ -1,6 +1,6 @@
 import { lazy, Suspense, useMemo } from 'react';
-import { Link } from 'react-router-dom';
-import { Card, Flex, Statistic, Typography } from 'antd';
+import { Link, useSearchParams } from 'react-router-dom';
+import { Card, Flex, Statistic, Tabs, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../useApi';
 import { useSession } from '../session';
@@ -8,6 +8,11 @@ import { ErrorBox } from '../components/ErrorBox';
 import { Loading } from '../components/Loading';
 import { SimpleTable } from '../components/SimpleTable';
 import { DueFlag } from './BackOfficePage';
+import { OverrideQueue } from './supervision/OverrideQueue';
+import { RatingsPanel, type RatingCounts } from './supervision/RatingsPanel';
+
+const TABS = ['overdue', 'overrides', 'ratings'] as const;
+type Tab = (typeof TABS)[number];
 
 const EChart = lazy(() => import('../components/EChart'));
 
@@ -36,11 +41,19 @@ interface Escalation {
   escalatedAt: string;
 }
 
-/** Supervision: the overdue (red) and near-due (yellow) board, escalations, and a chart by item. */
+/**
+ * Supervision, in three tabs: the overdue (red) and near-due (yellow) board with escalations and
+ * a chart by item; overrides awaiting a second person; ratings with the follow-up of poor ones.
+ */
 export default function SupervisionPage() {
   const { t } = useTranslation();
   const { me } = useSession();
   const can = me?.permissions.includes('supervision.read') ?? false;
+  const [params, setParams] = useSearchParams();
+  const tab: Tab = (TABS as readonly string[]).includes(params.get('tab') ?? '') ? (params.get('tab') as Tab) : 'overdue';
+  // The tab labels count what waits: pending overrides and poor ratings not yet followed up.
+  const pending = useApi<{ items: unknown[] }>(can ? '/api/supervision/overrides?status=pending' : null);
+  const ratings = useApi<{ counts: RatingCounts }>(can ? '/api/supervision/ratings?bad=true&status=open' : null);
   const res = useApi<{ items: OverdueItem[]; escalations: Escalation[] }>(can ? '/api/supervision/overdue' : null);
   const items = res.data?.items ?? [];
   const red = items.filter((i) => i.flag === 'red').length;
@@ -77,54 +90,85 @@ export default function SupervisionPage() {
       </Card>
     );
 
-  return (
+  const overdue = (
     <Flex vertical gap={16}>
-      <Card>
-        <Typography.Title level={1} className="tb-page-title">
-          {t('nav.supervision')}
-        </Typography.Title>
-        <ErrorBox error={res.error} onRetry={res.reload} />
-        <Flex gap={32} wrap>
-          <Statistic title={t('supervision.red')} value={red} valueStyle={{ color: '#c41d1d' }} />
-          <Statistic title={t('supervision.yellow')} value={yellow} valueStyle={{ color: '#8a5a00' }} />
-          <Statistic title={t('supervision.escalations')} value={res.data?.escalations.length ?? 0} />
-        </Flex>
-        {items.length > 0 && (
-          <Suspense fallback={<Loading />}>
-            <EChart option={option} label={t('supervision.chartLabel', { red, yellow })} />
-          </Suspense>
-        )}
-      </Card>
-      <Card title={<h2 className="tb-h2">{t('supervision.board')}</h2>}>
-        <SimpleTable<OverdueItem>
-          rowKey={(i) => i.taskId}
-          rows={items}
-          empty={res.loading ? t('app.loading') : t('supervision.noneOverdue')}
-          testId="overdue-board"
-          columns={[
-            { key: 'no', title: t('cases.trackingNo'), render: (i) => <Link to={`/backoffice/cases/${i.caseId}`} className="tb-mono">{i.trackingNo}</Link> },
-            { key: 'item', title: t('cases.item'), render: (i) => i.itemName },
-            { key: 'step', title: t('tasks.step'), render: (i) => `${t(`steps.${i.step}`, { defaultValue: i.step })} · ${t(`roles.${i.role}`, { defaultValue: i.role })}`, wide: true },
-            { key: 'due', title: t('tasks.dueCol'), render: (i) => <DueFlag flag={i.flag as 'red'} due={i.dueDate} /> },
-            { key: 'claimed', title: t('supervision.claimed'), render: (i) => (i.claimedBy ? t('supervision.yes') : t('supervision.no')), wide: true },
-          ]}
-        />
-      </Card>
-      <Card title={<h2 className="tb-h2">{t('supervision.escalations')}</h2>}>
-        <SimpleTable<Escalation>
-          rowKey={(e) => e.id}
-          rows={res.data?.escalations ?? []}
-          empty={t('supervision.noEscalations')}
-          columns={[
-            { key: 'no', title: t('cases.trackingNo'), render: (e) => <Link to={`/backoffice/cases/${e.caseId}`} className="tb-mono">{e.trackingNo}</Link> },
-            { key: 'due', title: t('tasks.dueCol'), render: (e) => e.dueDate },
-            { key: 'at', title: t('supervision.escalatedAt'), render: (e) => e.escalatedAt.slice(0, 16).replace('T', ' ') },
-          ]}
-        />
-      </Card>
-      <Card title={<h2 className="tb-h2">{t('supervision.overridesRatings')}</h2>}>
-        <Typography.Paragraph type="secondary">{t('supervision.overridesHint')}</Typography.Paragraph>
-      </Card>
+      <ErrorBox error={res.error} onRetry={res.reload} />
+      <Flex gap={32} wrap>
+        <Statistic title={t('supervision.red')} value={red} valueStyle={{ color: '#c41d1d' }} />
+        <Statistic title={t('supervision.yellow')} value={yellow} valueStyle={{ color: '#8a5a00' }} />
+        <Statistic title={t('supervision.escalations')} value={res.data?.escalations.length ?? 0} />
+      </Flex>
+      {items.length > 0 && (
+        <Suspense fallback={<Loading />}>
+          <EChart option={option} label={t('supervision.chartLabel', { red, yellow })} />
+        </Suspense>
+      )}
+      <h2 className="tb-h2">{t('supervision.board')}</h2>
+      <SimpleTable<OverdueItem>
+        rowKey={(i) => i.taskId}
+        rows={items}
+        empty={res.loading ? t('app.loading') : t('supervision.noneOverdue')}
+        testId="overdue-board"
+        columns={[
+          { key: 'no', title: t('cases.trackingNo'), render: (i) => <Link to={`/backoffice/cases/${i.caseId}`} className="tb-mono">{i.trackingNo}</Link> },
+          { key: 'item', title: t('cases.item'), render: (i) => i.itemName },
+          { key: 'step', title: t('tasks.step'), render: (i) => `${t(`steps.${i.step}`, { defaultValue: i.step })} · ${t(`roles.${i.role}`, { defaultValue: i.role })}`, wide: true },
+          { key: 'due', title: t('tasks.dueCol'), render: (i) => <DueFlag flag={i.flag as 'red'} due={i.dueDate} /> },
+          { key: 'claimed', title: t('supervision.claimed'), render: (i) => (i.claimedBy ? t('supervision.yes') : t('supervision.no')), wide: true },
+        ]}
+      />
+      <h2 className="tb-h2">{t('supervision.escalations')}</h2>
+      <SimpleTable<Escalation>
+        rowKey={(e) => e.id}
+        rows={res.data?.escalations ?? []}
+        empty={t('supervision.noEscalations')}
+        columns={[
+          { key: 'no', title: t('cases.trackingNo'), render: (e) => <Link to={`/backoffice/cases/${e.caseId}`} className="tb-mono">{e.trackingNo}</Link> },
+          { key: 'due', title: t('tasks.dueCol'), render: (e) => e.dueDate },
+          { key: 'at', title: t('supervision.escalatedAt'), render: (e) => e.escalatedAt.slice(0, 16).replace('T', ' ') },
+        ]}
+      />
     </Flex>
+  );
+  const count = (n: number | undefined) => (n ? t('supervision.tabCount', { count: n }) : '');
+
+  return (
+    <Card>
+      <Typography.Title level={1} className="tb-page-title">
+        {t('nav.supervision')}
+      </Typography.Title>
+      <Tabs
+        activeKey={tab}
+        onChange={(key) => setParams(key === 'overdue' ? {} : { tab: key }, { replace: true })}
+        data-testid="supervision-tabs"
+        items={[
+          { key: 'overdue', label: t('supervision.tabOverdue'), children: overdue },
+          {
+            key: 'overrides',
+            label: <span data-testid="tab-overrides">{t('supervision.tabOverrides') + count(pending.data?.items.length)}</span>,
+            children: (
+              <section aria-labelledby="overrides-heading">
+                <h2 id="overrides-heading" className="tb-h2" style={{ marginBottom: 8 }}>
+                  {t('overrides.heading')}
+                </h2>
+                <OverrideQueue onChanged={pending.reload} />
+              </section>
+            ),
+          },
+          {
+            key: 'ratings',
+            label: <span data-testid="tab-ratings">{t('supervision.tabRatings') + count(ratings.data?.counts.open)}</span>,
+            children: (
+              <section aria-labelledby="ratings-heading">
+                <h2 id="ratings-heading" className="tb-h2" style={{ marginBottom: 8 }}>
+                  {t('ratings.heading')}
+                </h2>
+                <RatingsPanel onChanged={ratings.reload} />
+              </section>
+            ),
+          },
+        ]}
+      />
+    </Card>
   );
 }

@@ -62,6 +62,8 @@ export interface Ctx {
 }
 
 interface Deferred {
+  /** Tasks this transition opened (the next step's), for the caller to hand on. */
+  opened: TaskRow[];
   history: Insertable<CaseEventTable>[];
   events: DomainEvent[];
   timers: Insertable<TimerTable>[];
@@ -87,7 +89,7 @@ async function history(trx: Db, ctx: Ctx, row: Insertable<CaseEventTable>): Prom
 /** One transaction for one transition: the change, then its history, events, timers and audit entries in one statement, then commit. */
 export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Promise<T>): Promise<T> {
   const run = async (trx: Db) => {
-    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { history: [], events: [], timers: [], audits: [] } };
+    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { opened: [], history: [], events: [], timers: [], audits: [] } };
     const out = await fn(trx, inner);
     if (!ctx.deferred) await writeDeferred(trx, inner.deferred!);
     return out;
@@ -225,6 +227,7 @@ export async function openStepTask(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceI
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  ctx.deferred?.opened.push(task);
   // Overdue = still not done when the promised day is over (00:00 China time the next day).
   await scheduleTimer(trx, { kind: 'task.overdue', dueAt: chinaMidnight(nextDay(due)), payload: { taskId: task.id }, dedupKey: `overdue:${task.id}` }, ctx);
   return task;
@@ -461,6 +464,12 @@ export async function issueNotice(
 // ---------------------------------------------------------------------------------
 // Task operations
 
+// Every column of a task, for statements that return a task beside another row.
+const TASK_COLUMNS = ['id', 'case_id', 'person_id', 'org_id', 'step_key', 'step_index', 'role', 'scope', 'region_code', 'status', 'claimed_by', 'claimed_at', 'due_date', 'statutory_due', 'escalated_at', 'completed_by', 'completed_at', 'action', 'created_at', 'version'] as const satisfies readonly (keyof TaskRow)[];
+// A column added to TaskRow and not to the list above fails the type check here.
+const taskColumnsComplete: [Exclude<keyof TaskRow, (typeof TASK_COLUMNS)[number]>] extends [never] ? true : never = true;
+void taskColumnsComplete;
+
 async function loadTaskFor(trx: Db, staff: Staff, taskId: string): Promise<TaskRow> {
   const t = await trx.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst();
   // A task outside one's role and scope looks exactly like a missing one.
@@ -528,29 +537,40 @@ export async function delegateTask(db: Db, ctx: Ctx, staff: Staff, taskId: strin
  * Completes a task with an action. Exactly one of several concurrent completions wins:
  * the task row is switched to done only WHERE it is still open or claimed by the caller.
  */
-export async function completeTask(db: Db, ctx: Ctx, staff: Staff, taskId: string, input: ActionInput): Promise<{ task: TaskRow; case: CaseRow }> {
+export async function completeTask(db: Db, ctx: Ctx, staff: Staff, taskId: string, input: ActionInput): Promise<{ task: TaskRow; case: CaseRow; next: TaskRow | null }> {
   if (!staff.scopeRegion || staff.roles.length === 0) throw new AppError('NOT_FOUND');
   const prefix = `${staff.scopeRegion}%`;
   return runInTx(db, ctx, async (trx, ctx) => {
-    // Role and scope are checked in the same statement that takes the task (the common case: one round trip).
-    const t = await trx
-      .updateTable('tasks')
-      .set({ status: 'done', claimed_by: null, completed_by: staff.userId, completed_at: ctx.now, action: input.action, version: sql<number>`version + 1` })
-      .where('id', '=', taskId)
-      .where('role', 'in', [...staff.roles])
-      .where((eb) => eb.or([eb.and([eb('scope', 'not like', `${CENTRAL}%`), eb('scope', 'like', prefix)]), eb.and([eb('scope', 'like', `${CENTRAL}%`), eb('region_code', 'like', prefix)])]))
-      .where((eb) => eb.or([eb('status', '=', 'open'), eb.and([eb('status', '=', 'claimed'), eb('claimed_by', '=', staff.userId)])]))
-      .returningAll()
+    // One statement takes the task (role and scope checked in its WHERE: two people, one winner)
+    // and locks its case: the common path is one round trip.
+    const row = await trx
+      .with('t', (qb) =>
+        qb
+          .updateTable('tasks')
+          .set({ status: 'done', claimed_by: null, completed_by: staff.userId, completed_at: ctx.now, action: input.action, version: sql<number>`version + 1` })
+          .where('id', '=', taskId)
+          .where('role', 'in', [...staff.roles])
+          .where((eb) => eb.or([eb.and([eb('scope', 'not like', `${CENTRAL}%`), eb('scope', 'like', prefix)]), eb.and([eb('scope', 'like', `${CENTRAL}%`), eb('region_code', 'like', prefix)])]))
+          .where((eb) => eb.or([eb('status', '=', 'open'), eb.and([eb('status', '=', 'claimed'), eb('claimed_by', '=', staff.userId)])]))
+          .returningAll(),
+      )
+      .selectFrom('t')
+      .innerJoin('cases', 'cases.id', 't.case_id')
+      .selectAll('cases')
+      .select(TASK_COLUMNS.map((col) => sql.ref(`t.${col}`).as(`task__${col}`)))
+      .forUpdate('cases')
       .executeTakeFirst();
-    if (!t) {
+    if (!row) {
       await loadTaskFor(trx, staff, taskId); // NOT_FOUND when it is not this person's to see
       throw new AppError('CONFLICT', { detail: 'the task was completed or claimed by someone else' });
     }
-    const c = await lockCase(trx, t.case_id);
+    const r = row as unknown as Record<string, unknown>;
+    const t = Object.fromEntries(TASK_COLUMNS.map((col) => [col, r[`task__${col}`]])) as unknown as TaskRow;
+    const c = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('task__'))) as unknown as CaseRow;
     const { item } = await itemVersion(trx, c.item_version_id);
     const after = await applyAction(trx, ctx, c, item, t, input);
     await recordTaskChange(trx, ctx, t, 'task.completed', { action: input.action });
-    return { task: t, case: after };
+    return { task: t, case: after, next: ctx.deferred?.opened.at(-1) ?? null };
   });
 }
 

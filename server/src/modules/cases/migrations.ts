@@ -182,4 +182,20 @@ export const migrations: Record<string, Migration> = {
       await sql`create index counter_grants_user on counter_grants (user_id, person_id, expires_at)`.execute(db);
     },
   },
+  // 差评回访: one follow-up per poor rating; the rating itself stays as the applicant gave it.
+  '202611271601_rating_follow_ups': {
+    async up(db: Kysely<any>) {
+      await sql`
+        create table rating_follow_ups (
+          case_id uuid primary key references ratings(case_id),
+          outcome text not null check (outcome in ('contacted','rectified','explained')),
+          note text not null check (length(note) > 0),
+          followed_up_by uuid not null,
+          followed_up_at timestamptz not null default now()
+        )`.execute(db);
+      // The supervision queues: poor ratings and overrides waiting for a second person.
+      await sql`create index ratings_poor on ratings (created_at) where score <= 2`.execute(db);
+      await sql`create index overrides_pending on overrides (requested_at) where status = 'requested'`.execute(db);
+    },
+  },
 };

@@ -131,6 +131,18 @@ export interface RatingTable {
   created_at: ColumnType<Date, Date | undefined, never>;
 }
 
+export const FOLLOW_UP_OUTCOMES = ['contacted', 'rectified', 'explained'] as const;
+export type FollowUpOutcome = (typeof FOLLOW_UP_OUTCOMES)[number];
+
+/** 差评回访: a supervisor's follow-up of a poor rating (score ≤ 2), once per rating. */
+export interface RatingFollowUpTable {
+  case_id: string;
+  outcome: FollowUpOutcome;
+  note: string;
+  followed_up_by: string;
+  followed_up_at: ColumnType<Date, Date | undefined, never>;
+}
+
 export type OverrideStatus = 'requested' | 'approved' | 'refused';
 
 /** A rule outcome overridden: requested by one person with a reason, confirmed by another. */
@@ -208,6 +220,7 @@ export interface CasesTables {
   case_events: CaseEventTable;
   notices: NoticeTable;
   ratings: RatingTable;
+  rating_follow_ups: RatingFollowUpTable;
   overrides: OverrideTable;
   escalations: EscalationTable;
   chain_firings: ChainFiringTable;

@@ -63,4 +63,13 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '202611271701_iam_users_admin': {
+    async up(db: Kysely<any>) {
+      // A version for the administrators' edits (two administrators must not silently overwrite each other).
+      await db.schema.alterTable('users').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable('users').addColumn('updated_at', 'timestamptz').execute();
+      // The staff list is read by scope; citizens (millions of rows) are kept out of the index.
+      await db.schema.createIndex('users_staff_scope').on('users').columns(['scope_region', 'username']).where(sql.ref('kind'), '=', 'staff').execute();
+    },
+  },
 };

@@ -15,6 +15,10 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Roles a staff account may hold; citizens and employer agents sign in through the portal. */
+export const STAFF_ROLES = ['teller', 'reviewer', 'approver', 'supervisor', 'administrator', 'auditor', 'analyst'] as const satisfies readonly Role[];
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
 export const PERMISSIONS = [
   'self.read', // a citizen's own records
   'person.read', // staff: read persons in scope (masked)
@@ -27,7 +31,7 @@ export const PERMISSIONS = [
   'agency.read', // regions, service points
   'audit.read',
   'audit.verify',
-  'user.manage',
+  'user.manage', // administrators: staff accounts, their roles, scope and service point
   'rights.read', // a person's insured status and contributions
   'policy.read', // staff: policy parameters, the calculator, working-day calendar
   'policy.manage', // administrators: draft and publish parameter versions (four eyes)
@@ -45,6 +49,7 @@ export const PERMISSIONS = [
   'supervision.read', // overdue and near-due tasks, escalations
   'override.request', // ask for a rule outcome to be overridden (with a reason)
   'override.approve', // confirm or refuse an override (a second person)
+  'rating.follow_up', // record the follow-up of a poor rating (差评回访) in one's region
   'insurance.read', // staff: insured employers, bills, payments, arrears, transfers, benefits (in scope)
   'insurance.write', // staff: register employers, enrol/stop employees, declare bases, assess, transfers
   'employer.self', // employer agents: their own organisation's employees, declarations and bills
@@ -64,7 +69,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   teller: [...STAFF_BASE, 'person.read', 'person.unmask', 'person.write', 'organisation.read', 'rights.read', 'archive.read', 'archive.upload', 'document.issue', 'case.read', 'case.submit', 'task.work', 'override.request', 'insurance.read', 'insurance.write'],
   reviewer: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'duplicate.review', 'archive.read', 'document.issue', 'case.read', 'task.work', 'override.request', 'insurance.read'],
   approver: [...STAFF_BASE, 'person.read', 'person.unmask', 'organisation.read', 'rights.read', 'archive.read', 'document.issue', 'case.read', 'task.work', 'override.request', 'override.approve', 'insurance.read', 'benefit.manage', 'payroll.release'],
-  supervisor: [...STAFF_BASE, 'person.read', 'organisation.read', 'rights.read', 'audit.read', 'archive.read', 'archive.manage', 'archive.dispose', 'case.read', 'supervision.read', 'override.approve', 'insurance.read', 'payment.reconcile', 'payroll.run'],
+  supervisor: [...STAFF_BASE, 'person.read', 'organisation.read', 'rights.read', 'audit.read', 'archive.read', 'archive.manage', 'archive.dispose', 'case.read', 'supervision.read', 'override.approve', 'rating.follow_up', 'insurance.read', 'payment.reconcile', 'payroll.run'],
   administrator: [...STAFF_BASE, 'policy.manage', 'catalogue.manage', 'person.read', 'person.write', 'person.import', 'duplicate.review', 'organisation.read', 'organisation.write', 'user.manage', 'archive.manage', 'archive.dispose', 'seal.manage'],
   auditor: [...STAFF_BASE, 'person.read', 'audit.read', 'audit.verify', 'archive.read', 'case.read', 'supervision.read', 'insurance.read'],
   analyst: [...STAFF_BASE, 'organisation.read'],

@@ -6,6 +6,7 @@ import { appendAudit } from '../audit/service.js';
 import { createSession, revokeSession, SESSION_COOKIE, SESSION_MAX_MS } from './sessions.js';
 import { citizenOtpSignIn, citizenPasswordSignIn, enableTotp, requestCitizenOtp, staffSignIn } from './service.js';
 import { generateSecret, generateURI } from 'otplib';
+import { userAdminRoutes } from './users-routes.js';
 
 const Channel = Type.Union(
   ['counter', 'kiosk', 'web', 'mobile', 'community', 'bank', 'hotline', 'partner'].map((c) => Type.Literal(c)),
@@ -187,4 +188,6 @@ export async function iamRoutes(app: FastifyInstance): Promise<void> {
       return reply.status(204).send();
     },
   );
+
+  await userAdminRoutes(app);
 }

@@ -21,6 +21,9 @@ export interface UserTable {
   org_id: string | null;
   disabled: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: ColumnType<Date, Date | undefined, never>;
+  /** Bumped by every administrator's change; a PATCH names the version it read. */
+  version: ColumnType<number, number | undefined, number>;
+  updated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface SessionTable {

@@ -188,6 +188,28 @@ export async function createStaffUser(db: Db, input: NewStaff): Promise<string> 
   return userId;
 }
 
+/** An employer's agent (单位经办人): signs in like staff, acts only for the one organisation. */
+export async function createEmployerAgent(db: Db, input: { username: string; displayName: string; password: string; orgId: string }): Promise<string> {
+  const userId = randomUUID();
+  await db
+    .insertInto('users')
+    .values({
+      user_id: userId,
+      kind: 'staff',
+      username: input.username.toLowerCase(),
+      person_id: null,
+      display_name: input.displayName,
+      password_hash: await hashPassword(input.password),
+      totp_secret: null,
+      roles: ['employer_agent'],
+      service_point_id: null,
+      scope_region: null,
+      org_id: input.orgId,
+    })
+    .execute();
+  return userId;
+}
+
 export async function createCitizenUser(db: Db, personId: string, displayName: string, password: string | null, passwordHash?: string): Promise<string> {
   const userId = randomUUID();
   await db

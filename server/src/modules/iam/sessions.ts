@@ -84,3 +84,17 @@ export async function revokeSession(db: Db, sessionId: string): Promise<void> {
   cache.delete(sessionId);
   await db.updateTable('sessions').set({ revoked_at: new Date() }).where('session_id', '=', sessionId).execute();
 }
+
+/**
+ * Revokes every open session of a user (an account disabled or given a new password).
+ * Call forgetUserSessions once the transaction has committed.
+ */
+export async function revokeUserSessions(db: Db, userId: string): Promise<number> {
+  const rows = await db.updateTable('sessions').set({ revoked_at: new Date() }).where('user_id', '=', userId).where('revoked_at', 'is', null).returning('session_id').execute();
+  return rows.length;
+}
+
+/** Drops a user's cached sessions on this replica, so a change to the account applies at the next request. */
+export function forgetUserSessions(userId: string): void {
+  for (const [id, entry] of cache) if (entry.principal.userId === userId) cache.delete(id);
+}

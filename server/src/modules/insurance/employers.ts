@@ -175,7 +175,15 @@ export async function listEmployees(db: Db, orgId: string, month?: string) {
     .orderBy('p.name')
     .limit(1000);
   if (month) q = q.where('e.start_month', '<=', month).where((eb) => eb.or([eb('e.end_month', 'is', null), eb('e.end_month', '>=', month)]));
-  return (await q.execute()).map((r) => ({ employmentId: r.employment_id, personId: r.person_id, name: r.name, residentIdMasked: maskResidentId(r.resident_id), startMonth: r.start_month, endMonth: r.end_month }));
+  const rows = await q.execute();
+  // The wage in force (the month given, or the latest declared): what the agent checks a declaration against.
+  let dq = db.selectFrom('contribution_declarations').select(['person_id', 'month', 'wage_fen']).distinctOn('person_id').where('org_id', '=', orgId).orderBy('person_id').orderBy('month', 'desc');
+  if (month) dq = dq.where('month', '<=', month);
+  const wages = new Map((await dq.execute()).map((d) => [d.person_id, d]));
+  return rows.map((r) => {
+    const w = wages.get(r.person_id);
+    return { employmentId: r.employment_id, personId: r.person_id, name: r.name, residentIdMasked: maskResidentId(r.resident_id), startMonth: r.start_month, endMonth: r.end_month, wageFen: w?.wage_fen ?? null, wageMonth: w?.month ?? null };
+  });
 }
 
 // ---- declarations (缴费基数申报) ----
@@ -214,7 +222,12 @@ export interface DeclarationRowError {
   row: number;
   residentIdMasked: string | null;
   code: 'resident_id_invalid' | 'person_unknown' | 'name_mismatch' | 'month_invalid' | 'wage_invalid' | 'not_enrolled' | 'duplicate_row' | 'missing';
+  /** Bilingual (zh / en); `code` and the details below let a client word it in its own language. */
   reason: string;
+  /** The cell as written (month_invalid, wage_invalid), the month (not_enrolled), the earlier row (duplicate_row). */
+  value?: string;
+  month?: string;
+  duplicateOf?: number;
 }
 
 const HEADERS = {
@@ -270,7 +283,7 @@ export async function declareFromXlsx(db: Db, orgId: string, file: Buffer, actor
     const month = cellText(row.getCell(col.month!).value).replace(/[/.年]/g, '-').replace(/月$/, '');
     const wageText = cellText(row.getCell(col.wage!).value);
     if (!rawId && !name && !month && !wageText) continue; // blank line
-    const fail = (code: DeclarationRowError['code'], reason: string, masked: string | null = null) => errors.push({ row: n, residentIdMasked: masked, code, reason });
+    const fail = (code: DeclarationRowError['code'], reason: string, masked: string | null = null, detail: Pick<DeclarationRowError, 'value' | 'month' | 'duplicateOf'> = {}) => errors.push({ row: n, residentIdMasked: masked, code, reason, ...detail });
     const id = parseResidentId(rawId);
     if (!id.ok) {
       fail('resident_id_invalid', `身份证号无效：${RESIDENT_ID_REASONS[id.reason].zh} / invalid resident ID: ${RESIDENT_ID_REASONS[id.reason].en}`, maskResidentId(rawId));
@@ -279,12 +292,12 @@ export async function declareFromXlsx(db: Db, orgId: string, file: Buffer, actor
     const masked = maskResidentId(id.value.id);
     const normalMonth = /^\d{4}-\d{1,2}$/.test(month) ? `${month.slice(0, 4)}-${month.slice(5).padStart(2, '0')}` : month;
     if (!isMonth(normalMonth)) {
-      fail('month_invalid', `月份应为YYYY-MM / month must be YYYY-MM (got "${month}")`, masked);
+      fail('month_invalid', `月份应为YYYY-MM / month must be YYYY-MM (got "${month}")`, masked, { value: month });
       continue;
     }
     const wageFen = parseYuan(wageText);
     if (wageFen === null) {
-      fail('wage_invalid', `缴费工资应为金额（元，至多两位小数）/ wage must be an amount in yuan (got "${wageText}")`, masked);
+      fail('wage_invalid', `缴费工资应为金额（元，至多两位小数） / wage must be an amount in yuan (got "${wageText}")`, masked, { value: wageText });
       continue;
     }
     const person = await findPersonByResidentId(db, id.value.id);
@@ -298,12 +311,12 @@ export async function declareFromXlsx(db: Db, orgId: string, file: Buffer, actor
     }
     const emp = await employmentAt(db, person.person_id, normalMonth);
     if (!emp || emp.org_id !== orgId) {
-      fail('not_enrolled', `该职工${normalMonth}未在本单位参保 / not enrolled with this employer in ${normalMonth}`, masked);
+      fail('not_enrolled', `该职工${normalMonth}未在本单位参保 / not enrolled with this employer in ${normalMonth}`, masked, { month: normalMonth });
       continue;
     }
     const key = `${person.person_id}|${normalMonth}`;
     if (seen.has(key)) {
-      fail('duplicate_row', `与第${seen.get(key)}行重复 / duplicates row ${seen.get(key)}`, masked);
+      fail('duplicate_row', `与第${seen.get(key)}行重复 / duplicates row ${seen.get(key)}`, masked, { duplicateOf: seen.get(key)! });
       continue;
     }
     seen.set(key, n);

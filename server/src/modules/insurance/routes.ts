@@ -190,7 +190,7 @@ export async function insuranceRoutes(app: FastifyInstance): Promise<void> {
         tags: ['social insurance'],
         summary: 'Declare contribution bases by XLSX upload (columns 身份证号, 姓名, 月份, 缴费工资 in yuan): good rows are kept, each bad row is named with its row number and reason',
         params: OrgParams,
-        response: responses({ 200: Obj({ batchId: Type.String(), accepted: Type.Integer(), rejected: Type.Integer(), errors: Type.Array(Obj({ row: Type.Integer(), code: Type.String(), reason: Type.String(), residentIdMasked: Nullable(Type.String()) })) }) }),
+        response: responses({ 200: Obj({ batchId: Type.String(), accepted: Type.Integer(), rejected: Type.Integer(), errors: Type.Array(Obj({ row: Type.Integer(), code: Type.String(), reason: Type.String(), residentIdMasked: Nullable(Type.String()), value: Type.Optional(Type.String()), month: Type.Optional(Type.String()), duplicateOf: Type.Optional(Type.Integer()) })) }) }),
       },
     },
     async (request) => {

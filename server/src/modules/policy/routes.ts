@@ -7,6 +7,7 @@ import { calcDueDate, calcPension, calcRetirement, calcUnemployment, CalculatorI
 import { todayInChina } from './months.js';
 import { createParameterDraft, listParameters, parameterSnapshot, parameterTimeline, ParameterChangeError, ParameterNotFoundError, publishParameterDraft } from './parameters.js';
 import { policyState } from './store.js';
+import { calendarDays, CalendarRangeError } from './calendar-days.js';
 
 const Scope = Type.Union([Type.Literal('national'), Type.Literal('provincial'), Type.Literal('local-illustration')]);
 const Citation = Type.Object(
@@ -240,6 +241,56 @@ export async function policyRoutes(app: FastifyInstance): Promise<void> {
       const q = request.query as { from: string; days: number };
       const { calendar } = await policyState(app.db);
       return calculatorErrors(() => calcDueDate(calendar, q));
+    },
+  );
+
+  app.get(
+    '/api/calendar/days',
+    {
+      config: { access: 'policy.read' },
+      schema: {
+        tags: ['policy'],
+        summary: 'Every day of a year (or of from–to, at most 366 days): weekday, weekend, public holiday or make-up working day (调休上班), with the holiday name and the calendar version and citation',
+        querystring: Type.Object(
+          {
+            year: Type.Optional(Type.Integer({ minimum: 1990, maximum: 2200 })),
+            from: Type.Optional(Type.String({ format: 'date', pattern: DATE_PATTERN })),
+            to: Type.Optional(Type.String({ format: 'date', pattern: DATE_PATTERN })),
+          },
+          { additionalProperties: false },
+        ),
+        response: responses({
+          200: Type.Object({
+            from: Type.String(),
+            to: Type.String(),
+            calendars: Type.Array(Type.Object({ year: Type.Integer(), version: Type.String(), loadedAt: Type.String(), citation: Citation })),
+            assumedWeekdaysFor: Type.Array(Type.Integer()),
+            days: Type.Array(
+              Type.Object({
+                date: Type.String(),
+                kind: Type.Union(['weekday', 'weekend', 'holiday', 'make-up-working-day'].map((k) => Type.Literal(k))),
+                working: Type.Boolean(),
+                name: Type.Union([Name, Type.Null()]),
+                fromCalendar: Type.Boolean(),
+              }),
+            ),
+          }),
+        }),
+      },
+    },
+    async (request) => {
+      const q = request.query as { year?: number; from?: string; to?: string };
+      const field = (name: string, reason: string, code: string) => new AppError('VALIDATION_FAILED', { errors: [{ field: `/querystring/${name}`, reason, code }] });
+      if (q.year !== undefined && (q.from !== undefined || q.to !== undefined)) throw field('year', 'give a year or from and to, not both', 'exclusive');
+      if (q.year === undefined && (q.from === undefined || q.to === undefined)) throw field(q.from === undefined ? 'from' : 'to', 'give a year, or both from and to', 'required');
+      const from = q.year !== undefined ? `${q.year}-01-01` : q.from!;
+      const to = q.year !== undefined ? `${q.year}-12-31` : q.to!;
+      try {
+        return await calendarDays(app.db, from, to);
+      } catch (e) {
+        if (e instanceof CalendarRangeError) throw field(e.field, e.reason, 'range');
+        throw e;
+      }
     },
   );
 }
