@@ -64,6 +64,10 @@ export interface Ctx {
 interface Deferred {
   /** Tasks this transition opened (the next step's), for the caller to hand on. */
   opened: TaskRow[];
+  /** New tasks, inserted by the final statement (their ids are made here, so nothing waits for them). */
+  tasks: TaskRow[];
+  /** The transition's one guarded case UPDATE, the final statement's main query. */
+  caseUpdate: { original: CaseRow; patch: CasePatch } | null;
   history: Insertable<CaseEventTable>[];
   events: DomainEvent[];
   timers: Insertable<TimerTable>[];
@@ -89,7 +93,7 @@ async function history(trx: Db, ctx: Ctx, row: Insertable<CaseEventTable>): Prom
 /** One transaction for one transition: the change, then its history, events, timers and audit entries in one statement, then commit. */
 export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Promise<T>): Promise<T> {
   const run = async (trx: Db) => {
-    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { opened: [], history: [], events: [], timers: [], audits: [] } };
+    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { opened: [], tasks: [], caseUpdate: null, history: [], events: [], timers: [], audits: [] } };
     const out = await fn(trx, inner);
     if (!ctx.deferred) await writeDeferred(trx, inner.deferred!);
     return out;
@@ -97,15 +101,24 @@ export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Pr
   return db.isTransaction ? run(db) : db.transaction().execute(run);
 }
 
-/** The deferred inserts as one statement: all but the last as data-modifying CTEs (PostgreSQL runs them all). */
+/**
+ * Everything deferred as ONE statement: the inserts as data-modifying CTEs and, when the transition
+ * changed the case, its guarded UPDATE as the main query (PostgreSQL checks the foreign keys at the
+ * end of the statement, so the tasks and history rows may reference each other).
+ */
 async function writeDeferred(trx: Db, d: Deferred): Promise<void> {
-  const inserts = [
+  const queries = [
+    d.tasks.length ? trx.insertInto('tasks').values(d.tasks) : null,
     d.history.length ? trx.insertInto('case_events').values(d.history) : null,
     d.events.length ? eventsInsert(trx, d.events) : null,
     d.timers.length ? trx.insertInto('timers').values(d.timers).onConflict((oc) => oc.column('dedup_key').doNothing()) : null,
     d.audits.length ? auditInsert(trx, d.audits) : null,
+    d.caseUpdate ? caseUpdateQuery(trx, d.caseUpdate.original, d.caseUpdate.patch).returning('id') : null,
   ].flatMap((q) => (q ? [q.compile()] : []));
-  if (inserts.length > 0) await trx.executeQuery(oneStatement(inserts));
+  if (queries.length === 0) return;
+  const result = await trx.executeQuery(oneStatement(queries));
+  // The case was changed by someone else since it was read: undo the whole transition.
+  if (d.caseUpdate && result.rows.length === 0) throw new AppError('CONFLICT', { detail: 'the case was changed concurrently' });
 }
 
 /**
@@ -194,8 +207,11 @@ async function recordTaskChange(trx: Db, ctx: Ctx, t: TaskRow, kind: string, det
   await event(trx, ctx, { type: kind, aggregateType: 'task', aggregateId: t.id, partitionKey: t.person_id ?? t.org_id ?? t.case_id, payload: { taskId: t.id, caseId: t.case_id, step: t.step_key, role: t.role, scope: t.scope, status: t.status, ...detail } });
 }
 
-/** Opens the task of step `index`, with its due dates and its overdue timer. */
-export async function openStepTask(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, index: number): Promise<TaskRow> {
+/**
+ * Opens the task of step `index`, with its due dates and its overdue timer. With `done`, the task
+ * is recorded as done at once by that person (a teller accepting at the counter) and needs no timer.
+ */
+export async function openStepTask(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceItem, index: number, done?: { by: string; action: TaskAction }): Promise<TaskRow> {
   const step = item.steps[index]!;
   const today = chinaDate(ctx.now);
   const [due, statutory, scope] = await Promise.all([
@@ -203,30 +219,31 @@ export async function openStepTask(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceI
     addWorkingDays(trx, today, step.statutoryDays),
     scopeOfStep(trx, c, step, index),
   ]);
-  const task = await trx
-    .insertInto('tasks')
-    .values({
-      id: uuid7(),
-      case_id: c.id,
-      person_id: c.person_id,
-      org_id: c.org_id,
-      step_key: step.key,
-      step_index: index,
-      role: step.role,
-      scope,
-      region_code: c.region_code,
-      status: 'open',
-      claimed_by: null,
-      claimed_at: null,
-      due_date: due,
-      statutory_due: statutory,
-      escalated_at: null,
-      completed_by: null,
-      completed_at: null,
-      action: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const task: TaskRow = {
+    id: uuid7(),
+    case_id: c.id,
+    person_id: c.person_id,
+    org_id: c.org_id,
+    step_key: step.key,
+    step_index: index,
+    role: step.role,
+    scope,
+    region_code: c.region_code,
+    status: done ? 'done' : 'open',
+    claimed_by: null,
+    claimed_at: null,
+    due_date: due,
+    statutory_due: statutory,
+    escalated_at: null,
+    completed_by: done?.by ?? null,
+    completed_at: done ? ctx.now : null,
+    action: done?.action ?? null,
+    created_at: new Date(),
+    version: 1,
+  };
+  if (ctx.deferred) ctx.deferred.tasks.push(task);
+  else await trx.insertInto('tasks').values(task).execute();
+  if (done) return task;
   ctx.deferred?.opened.push(task);
   // Overdue = still not done when the promised day is over (00:00 China time the next day).
   await scheduleTimer(trx, { kind: 'task.overdue', dueAt: chinaMidnight(nextDay(due)), payload: { taskId: task.id }, dedupKey: `overdue:${task.id}` }, ctx);
@@ -267,24 +284,33 @@ class CaseChange {
     this.row = { ...this.row, ...p } as CaseRow;
     return this.row;
   }
-  async write(trx: Db): Promise<CaseRow> {
-    return Object.keys(this.patch).length ? updateCase(trx, this.original, this.patch) : this.row;
+  /** Written now, or as the final statement's main query when the transition defers (the row returned is then what that UPDATE will write). */
+  async write(trx: Db, ctx: Ctx): Promise<CaseRow> {
+    if (!Object.keys(this.patch).length) return this.row;
+    const d = ctx.deferred;
+    if (!d || d.caseUpdate) return updateCase(trx, this.original, this.patch);
+    const updatedAt = new Date();
+    d.caseUpdate = { original: this.original, patch: { ...this.patch, updated_at: updatedAt } };
+    return { ...this.row, updated_at: updatedAt, version: this.original.version + 1 };
   }
 }
 
-async function updateCase(trx: Db, c: CaseRow, patch: CasePatch): Promise<CaseRow> {
-  const row = await trx
+/** The guarded UPDATE of a case: only the version it was read at. */
+function caseUpdateQuery(trx: Db, c: CaseRow, patch: CasePatch) {
+  return trx
     .updateTable('cases')
     .set({
+      updated_at: new Date(),
       ...(patch as Record<string, unknown>),
       ...(patch.outcome_citation !== undefined ? { outcome_citation: patch.outcome_citation === null ? null : JSON.stringify(patch.outcome_citation) } : {}),
-      updated_at: new Date(),
       version: sql<number>`version + 1`,
     } as never)
     .where('id', '=', c.id)
-    .where('version', '=', c.version)
-    .returningAll()
-    .executeTakeFirst();
+    .where('version', '=', c.version);
+}
+
+async function updateCase(trx: Db, c: CaseRow, patch: CasePatch): Promise<CaseRow> {
+  const row = await caseUpdateQuery(trx, c, patch).returningAll().executeTakeFirst();
   if (!row) throw new AppError('CONFLICT', { detail: 'the case was changed concurrently' });
   return row;
 }
@@ -390,14 +416,14 @@ export async function applyAction(trx: Db, ctx: Ctx, c: CaseRow, item: ServiceIt
   if (!next) {
     if (change.row.status === 'approved') await complete(trx, ctx, change, item, task.id);
     else if (!FINAL_STATUSES.includes(change.row.status)) change.set({ current_step: null });
-    return change.write(trx);
+    return change.write(trx, ctx);
   }
   await openStepTask(trx, ctx, change.row, item, task.step_index + 1);
   const f = change.row.status;
   const status: CaseStatus = next.key === 'review' || next.key === 'approve' ? 'in_review' : f;
   change.set({ status, current_step: next.key });
   if (status !== f) await recordTransition(trx, ctx, change.row, { kind: 'case.in_review', from: f, taskId: task.id, detail: { step: next.key } });
-  return change.write(trx);
+  return change.write(trx, ctx);
 }
 
 function requireReason(input: ActionInput): string {

@@ -13,7 +13,6 @@ import { addWorkingDays, ports, type ItemVersion } from './ports.js';
 import { chinaDate } from './clock.js';
 import { nextTrackingNo } from './tracking.js';
 import { wizardStep, validateAnswers, type Applicant, type MaterialView } from './wizard.js';
-import { sql } from 'kysely';
 
 export type MaterialInput = { code: string; archiveId: string } | { code: string; reuse: true };
 
@@ -162,21 +161,10 @@ export async function createCase(trx: Db, ctx: Ctx, input: CreateCaseInput): Pro
   }
   let c = inserted;
   await recordTransition(trx, ctx, c, { kind: 'case.submitted', from: null, detail: { channel: input.channel, servicePointId: input.servicePointId, outcome: input.decision.outcome } });
-  const task = await openStepTask(trx, ctx, c, item, 0);
-  if (input.acceptBy) {
-    const done = await markDone(trx, ctx, task, input.acceptBy.userId, 'accept');
-    c = await applyAction(trx, ctx, c, item, done, { action: 'accept' });
-  }
+  // Accepted at once (a teller at the counter, or an instant item): the acceptance task is born done.
+  const task = await openStepTask(trx, ctx, c, item, 0, input.acceptBy ? { by: input.acceptBy.userId, action: 'accept' } : undefined);
+  if (input.acceptBy) c = await applyAction(trx, ctx, c, item, task, { action: 'accept' });
   return { case: c, created: true };
-}
-
-async function markDone(trx: Db, ctx: Ctx, task: TaskRow, userId: string, action: string): Promise<TaskRow> {
-  return trx
-    .updateTable('tasks')
-    .set({ status: 'done', completed_by: userId, completed_at: ctx.now, action, version: sql<number>`version + 1` })
-    .where('id', '=', task.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
 }
 
 /**
