@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import { Alert, Button, Card, Descriptions, Flex, Form, Input, Rate, Steps, Timeline, Typography } from 'antd';
+import { Alert, Button, Card, Descriptions, Flex, Form, Input, Rate, Steps, Tag, Timeline, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api';
 import { useApi } from '../useApi';
@@ -37,8 +37,16 @@ export interface CaseDetail {
   /** The API's name for the case history. */
   history?: CaseEvent[];
   steps?: { key: string; name: Localised; status?: string }[];
-  rating?: { score: number; comment?: string | null } | null;
+  rating?: { score: number; comment?: string | null; at?: string; followUp?: RatingFollowUp | null } | null;
   notices?: { number: string; kind: string; issuedAt?: string; missing: { code: string; name: Localised }[] }[];
+}
+
+/** 差评回访: outcome and date for everyone; the supervisor's record and name only reach staff. */
+export interface RatingFollowUp {
+  outcome: 'contacted' | 'rectified' | 'explained';
+  at: string;
+  note?: string;
+  byName?: string | null;
 }
 
 const FINAL = ['completed', 'delivered', 'rejected', 'not_accepted', 'withdrawn'];
@@ -49,6 +57,61 @@ export function unwrapCase(d: unknown): CaseDetail {
   const o = d as Record<string, unknown>;
   if (o && typeof o === 'object' && 'case' in o && o.case && typeof o.case === 'object') return { ...(o.case as CaseDetail), ...(o as object), ...(o.case as object) } as CaseDetail;
   return o as unknown as CaseDetail;
+}
+
+/** The day in China (UTC+8 all year) of an instant the API gives in UTC. */
+function chinaDay(iso: string): string {
+  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** How a poor rating was followed up: the citizen reads what was done for them, staff also the record. */
+function FollowUp({ f, citizen }: { f: RatingFollowUp; citizen: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <div data-testid="rating-follow-up" style={{ marginTop: 12 }}>
+      <Tag color="green" style={{ color: 'rgba(0,0,0,0.88)', marginBottom: 8 }}>
+        {t('caseDetail.followedUp')}
+      </Tag>
+      <Descriptions
+        column={1}
+        size="small"
+        bordered
+        items={[
+          { key: 'outcome', label: t('caseDetail.followUpOutcome'), children: t(citizen ? `caseDetail.yourOutcomes.${f.outcome}` : `ratings.outcomes.${f.outcome}`) },
+          { key: 'date', label: t('caseDetail.followUpDate'), children: chinaDay(f.at) },
+          ...(!citizen && f.byName ? [{ key: 'by', label: t('caseDetail.followUpBy'), children: f.byName }] : []),
+          ...(!citizen && f.note ? [{ key: 'note', label: t('caseDetail.followUpNote'), children: f.note }] : []),
+        ]}
+      />
+    </div>
+  );
+}
+
+/** Staff read the applicant's rating and its follow-up; only the applicant rates. */
+function RatingRead({ rating }: { rating: NonNullable<CaseDetail['rating']> }) {
+  const { t } = useTranslation();
+  return (
+    <div data-testid="rating-read">
+      <Descriptions
+        column={1}
+        size="small"
+        bordered
+        items={[
+          { key: 'score', label: t('caseDetail.ratingScore'), children: t('ratings.stars', { score: rating.score, label: t(`rating.s${rating.score}`) }) },
+          { key: 'comment', label: t('caseDetail.ratingComment'), children: rating.comment || t('caseDetail.noComment') },
+        ]}
+      />
+      {rating.followUp ? (
+        <FollowUp f={rating.followUp} citizen={false} />
+      ) : (
+        rating.score <= 2 && (
+          <Tag color="gold" style={{ color: 'rgba(0,0,0,0.88)', marginTop: 12 }}>
+            {t('caseDetail.notFollowedUp')}
+          </Tag>
+        )
+      )}
+    </div>
+  );
 }
 
 function Rating({ caseId, existing, onDone }: { caseId: string; existing: CaseDetail['rating']; onDone(): void }) {
@@ -62,6 +125,7 @@ function Rating({ caseId, existing, onDone }: { caseId: string; existing: CaseDe
       <div data-testid="rating-done">
         <Typography.Paragraph>{t('rating.thanks')}</Typography.Paragraph>
         <Rate disabled value={existing.score} />
+        {existing.followUp && <FollowUp f={existing.followUp} citizen />}
       </div>
     );
   async function send() {
@@ -135,6 +199,11 @@ function Correction({ c, onDone }: { c: CaseDetail; onDone(): void }) {
   );
 }
 
+/** 'case.approved' → 'approved', 'override.requested' → 'override_requested' (a dot would nest the i18n key). */
+function eventKey(kind: string): string {
+  return kind.replace(/^case\./, '').replace(/\./g, '_');
+}
+
 /** One case: where it stands, its history, the notices and — once finished — the rating (好差评). */
 export default function CaseDetailPage() {
   const { caseId = '' } = useParams();
@@ -203,6 +272,11 @@ export default function CaseDetailPage() {
           <Rating caseId={c.id} existing={c.rating ?? null} onDone={res.reload} />
         </Card>
       )}
+      {!citizen && c.rating && (
+        <Card title={<h2 className="tb-h2">{t('rating.title')}</h2>}>
+          <RatingRead rating={c.rating} />
+        </Card>
+      )}
       {(c.notices ?? []).length > 0 && (
         <Card title={<h2 className="tb-h2">{t('caseDetail.notices')}</h2>}>
           <ul data-testid="case-notices">
@@ -221,7 +295,7 @@ export default function CaseDetailPage() {
               key: i,
               content: (
                 <>
-                  <strong>{t(`caseEvents.${e.kind}`, { defaultValue: e.kind })}</strong>
+                  <strong>{t(`caseEvents.${eventKey(e.kind)}`, { defaultValue: e.kind })}</strong>
                   {e.toStatus ? ` → ${t(`caseStatus.${e.toStatus}`, { defaultValue: e.toStatus })}` : ''}
                   <div className="tb-cite">{e.at.slice(0, 16).replace('T', ' ')}</div>
                 </>

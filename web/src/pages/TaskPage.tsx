@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { Alert, Button, Card, Checkbox, Flex, Form, Input, Select, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api';
+import { api, ApiError, messageOf } from '../api';
 import { useApi } from '../useApi';
 import { useSession } from '../session';
 import { citationText, loc, type Citation, type Localised } from '../types';
@@ -10,6 +10,7 @@ import { ErrorBox } from '../components/ErrorBox';
 import { Loading } from '../components/Loading';
 import { CaseStatusTag } from '../components/CaseList';
 import { DueFlag, type TaskInfo } from './BackOfficePage';
+import { latestOverride, overridesOpen, RequestOverrideDialog, RuleOverrideStatus, unmetRules, type CaseOverride, type FailedRule } from './task/overrides';
 
 interface CaseFull {
   id: string;
@@ -24,6 +25,7 @@ interface CaseFull {
   materials: Record<string, string>;
   tasks: TaskInfo[];
   notices: { number: string; missing: { code: string; name: Localised }[] }[];
+  overrides: CaseOverride[];
 }
 
 interface TraceEntry {
@@ -76,7 +78,7 @@ export default function TaskPage() {
   const res = useApi<CaseFull>(`/api/cases/${caseId}`);
   const decision = useApi<{ decision: { outcome: string; trace: TraceEntry[]; parameters: { key: string; versionId: string; value: unknown }[] } }>(`/api/cases/${caseId}/decision`);
   const records = useApi<{ items: ArchiveRecord[] }>(res.data?.personId ? `/api/archive/records?personId=${res.data.personId}` : null);
-  const item = useApi<{ item: { materials: { code: string; name: Localised }[]; form?: { properties?: Record<string, FormField> } } }>(res.data ? `/api/items/${encodeURIComponent(res.data.itemCode)}` : null);
+  const item = useApi<{ item: { instant?: boolean; steps: { key: string }[]; materials: { code: string; name: Localised }[]; form?: { properties?: Record<string, FormField> } } }>(res.data ? `/api/items/${encodeURIComponent(res.data.itemCode)}` : null);
   const [action, setAction] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   const [law, setLaw] = useState('');
@@ -85,10 +87,22 @@ export default function TaskPage() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [asking, setAsking] = useState<FailedRule | null>(null);
+  const [asked, setAsked] = useState<FailedRule | null>(null);
 
   const c = res.data;
   const task = useMemo(() => c?.tasks.find((x) => (x.status === 'open' || x.status === 'claimed') && me?.roles.includes(x.role)), [c, me]);
   const caseRecords = (records.data?.items ?? []).filter((r) => Object.values(c?.materials ?? {}).includes(r.id) || r.caseId === caseId);
+  const trace = decision.data?.decision.trace ?? [];
+  const overrides = c?.overrides ?? [];
+  const unmet = unmetRules(trace, overrides);
+  const unmetNames = unmet.map((r) => loc(r.name, lang)).join(lang === 'en' ? ', ' : '、');
+  const canRequest = !!me?.permissions.includes('override.request') && !!c && overridesOpen(c.status);
+  // The step whose passing decides the case (as the server's decisiveIndex): approval checks the rules there.
+  const steps = item.data?.item.steps ?? [];
+  const decisiveStep = item.data?.item.instant ? task?.step : (steps.filter((s) => s.key === 'review' || s.key === 'approve').at(-1) ?? steps[0])?.key;
+  const blockedAction = task && task.step === decisiveStep && unmet.length > 0 ? STEP_ACTIONS[task.step]?.[0] : undefined;
+  const rulesNotMet = error instanceof ApiError && error.code === 'RULES_NOT_MET';
 
   async function run(path: string, body: unknown) {
     setBusy(true);
@@ -100,6 +114,8 @@ export default function TaskPage() {
       res.reload();
     } catch (e) {
       setError(e);
+      // Someone may have refused an override meanwhile: show where the rules stand now.
+      if (e instanceof ApiError && e.code === 'RULES_NOT_MET') res.reload();
     } finally {
       setBusy(false);
     }
@@ -134,7 +150,11 @@ export default function TaskPage() {
         {done && (
           <Alert type="success" showIcon role="status" title={t('tasks.doneMsg', { action: t(`actions.${done}`) })} style={{ marginBottom: 12 }} data-testid="task-done" />
         )}
-        <ErrorBox error={error} />
+        {rulesNotMet ? (
+          <Alert type="error" showIcon role="alert" title={messageOf(error, lang)} description={unmet.length > 0 ? t('overrideRequest.blockedByServer', { rules: unmetNames }) : undefined} style={{ marginBottom: 16 }} data-testid="error" />
+        ) : (
+          <ErrorBox error={error} />
+        )}
         {!task ? (
           !done && <Typography.Paragraph type="secondary">{t('tasks.noTask')}</Typography.Paragraph>
         ) : task.status === 'open' ? (
@@ -145,7 +165,16 @@ export default function TaskPage() {
           <div>
             <Flex gap={8} wrap>
               {(STEP_ACTIONS[task.step] ?? []).map((a) => (
-                <Button key={a} type={a === 'approve' || a === 'accept' || a === 'complete' || a === 'deliver' ? 'primary' : 'default'} danger={a === 'reject' || a === 'not_accept'} onClick={() => setAction(a)} aria-pressed={action === a} data-testid={`action-${a}`}>
+                <Button
+                  key={a}
+                  type={a === 'approve' || a === 'accept' || a === 'complete' || a === 'deliver' ? 'primary' : 'default'}
+                  danger={a === 'reject' || a === 'not_accept'}
+                  onClick={() => setAction(a)}
+                  aria-pressed={action === a}
+                  disabled={a === blockedAction}
+                  aria-describedby={a === blockedAction ? 'action-blocked' : undefined}
+                  data-testid={`action-${a}`}
+                >
                   {t(`actions.${a}`)}
                 </Button>
               ))}
@@ -153,7 +182,24 @@ export default function TaskPage() {
                 {t('tasks.release')}
               </Button>
             </Flex>
-            {action && (
+            {blockedAction && (
+              <Alert
+                id="action-blocked"
+                type="warning"
+                showIcon
+                title={t('overrideRequest.blockedTitle', { action: t(`actions.${blockedAction}`) })}
+                description={
+                  <>
+                    {t('overrideRequest.blockedBody', { rules: unmetNames })} <a href="#rules-trace" style={{ textDecoration: 'underline' }}>
+                      {t('overrideRequest.toRules')}
+                    </a>
+                  </>
+                }
+                style={{ marginTop: 12, maxWidth: 640 }}
+                data-testid="action-blocked"
+              />
+            )}
+            {action && action !== blockedAction && (
               <Form layout="vertical" style={{ marginTop: 12, maxWidth: 640 }} onFinish={complete} data-testid="action-form">
                 {TEMPLATES[action] && (
                   <Form.Item label={t('tasks.template')}>
@@ -235,24 +281,38 @@ export default function TaskPage() {
             })}
           </ul>
         </Card>
-        <Card title={<h2 className="tb-h2">{t('tasks.trace')}</h2>}>
+        <Card id="rules-trace" title={<h2 className="tb-h2">{t('tasks.trace')}</h2>}>
           {decision.error ? (
             <ErrorBox error={decision.error} />
           ) : !decision.data ? (
             <Loading />
           ) : (
             <>
+              {asked && (
+                <Alert type="success" showIcon role="status" title={t('overrideRequest.sent', { rule: loc(asked.name, lang) })} style={{ marginBottom: 12 }} closable={{ onClose: () => setAsked(null) }} data-testid="override-sent" />
+              )}
               <ul className="tb-trace" style={{ paddingInlineStart: 18 }} data-testid="task-trace">
-                {decision.data.decision.trace.map((r) => (
-                  <li key={r.ruleId}>
+                {trace.map((r) => (
+                  <li key={r.ruleId} data-testid="trace-rule" data-rule={r.ruleId}>
                     <strong>{loc(r.name, lang)}</strong> — {t(`wizard.${r.result}`)}
                     {r.value !== undefined && <> = <span className="tb-mono">{JSON.stringify(r.value)}</span></>}
                     <div className="tb-mono tb-cite">{r.expression}</div>
                     <div className="tb-cite">{t('tasks.sawValues', { values: JSON.stringify(r.values) })}</div>
                     <div className="tb-cite">{t('wizard.basis', { cite: citationText(r.citation) })}</div>
+                    {r.result === 'fail' && <RuleOverrideStatus rule={r} override={latestOverride(overrides, r.ruleId)} canRequest={canRequest} onRequest={() => setAsking(r)} />}
                   </li>
                 ))}
               </ul>
+              <RequestOverrideDialog
+                caseId={caseId}
+                rule={asking}
+                onClose={() => setAsking(null)}
+                onDone={(r) => {
+                  setAsking(null);
+                  setAsked(r);
+                  res.reload();
+                }}
+              />
               {decision.data.decision.parameters.length > 0 && (
                 <>
                   <h3 className="tb-h2" style={{ fontSize: 14 }}>

@@ -29,15 +29,30 @@ export async function listCases(db: Db, p: Principal, q: { status?: string; item
   return query.orderBy('created_at', 'desc').limit(q.limit ?? 50).execute();
 }
 
-export async function caseDetail(db: Db, c: CaseRow) {
+/**
+ * What a case detail shows beyond the case row. `audience` is who reads it: a citizen gets
+ * the outcome and date of their poor rating's follow-up (差评回访) but not the supervisor's
+ * record of it or staff names; staff get both.
+ */
+export async function caseDetail(db: Db, c: CaseRow, audience: 'citizen' | 'staff') {
+  const staff = audience === 'staff';
   const [tasks, events, notices, rating, overrides, ctx] = await Promise.all([
     db.selectFrom('tasks').selectAll().where('case_id', '=', c.id).orderBy('created_at').execute(),
     db.selectFrom('case_events').selectAll().where('case_id', '=', c.id).orderBy('id').execute(),
     db.selectFrom('notices').selectAll().where('case_id', '=', c.id).orderBy('created_at').execute(),
-    db.selectFrom('ratings').selectAll().where('case_id', '=', c.id).executeTakeFirst(),
-    overridesOf(db, c.id),
+    db
+      .selectFrom('ratings as r')
+      .leftJoin('rating_follow_ups as f', 'f.case_id', 'r.case_id')
+      .leftJoin('users as fu', 'fu.user_id', 'f.followed_up_by')
+      .select(['r.score', 'r.comment', 'r.created_at', 'f.outcome', 'f.note', 'f.followed_up_at', 'fu.display_name as followed_up_by_name'])
+      .where('r.case_id', '=', c.id)
+      .executeTakeFirst(),
+    overridesOf(db, c.id, { names: staff }),
     flagContext(db),
   ]);
+  const followUp = rating?.followed_up_at
+    ? { outcome: rating.outcome!, at: new Date(rating.followed_up_at).toISOString(), ...(staff ? { note: rating.note!, byName: rating.followed_up_by_name } : {}) }
+    : null;
   return {
     answers: c.answers,
     materials: c.materials,
@@ -45,7 +60,7 @@ export async function caseDetail(db: Db, c: CaseRow) {
     tasks: tasks.map((t) => ({ row: t, flag: (t.status === 'open' || t.status === 'claimed' ? dueFlag(t.due_date, ctx.today, ctx.soonLimit) : null) as DueFlag | null })),
     history: events.map((e) => ({ at: new Date(e.at).toISOString(), kind: e.kind, fromStatus: e.from_status, toStatus: e.to_status, detail: e.detail })),
     notices: notices.map((n) => ({ number: n.number, kind: n.kind, issuedAt: new Date(n.created_at).toISOString(), missing: n.missing as MissingMaterial[] })),
-    rating: rating ? { score: rating.score, comment: rating.comment, at: new Date(rating.created_at).toISOString() } : null,
+    rating: rating ? { score: rating.score, comment: rating.comment, at: new Date(rating.created_at).toISOString(), followUp } : null,
     overrides,
   };
 }

@@ -15,6 +15,7 @@ import { submitApplication } from './submit.js';
 import { wizardStep } from './wizard.js';
 import { decideOverride, dueFlag, flagContext, openEscalations, overdueTasks, overridesOf, requestOverride } from './supervision.js';
 import { caseDetail, listCases, listTasks, rateCase } from './queries.js';
+import { FOLLOW_UP_OUTCOMES } from './schema.js';
 
 const Loc = Type.Object({ zh: Type.String(), en: Type.String() });
 const Any = Type.Unknown();
@@ -172,6 +173,21 @@ const OverrideSchema = Type.Object({
   note: Type.Union([Type.String(), Type.Null()]),
 });
 
+/** On a case's own page: the names of who asked and who decided (null for a citizen reader). */
+const CaseOverrideSchema = Type.Object({
+  ...OverrideSchema.properties,
+  requestedByName: Type.Union([Type.String(), Type.Null()]),
+  decidedByName: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** 差评回访 as the case shows it: outcome and date for everyone; the record and who did it for staff only. */
+const RatingFollowUpSchema = Type.Object({
+  outcome: Type.Union(FOLLOW_UP_OUTCOMES.map((o) => Type.Literal(o))),
+  at: Type.String(),
+  note: Type.Optional(Type.String()),
+  byName: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+
 const CaseDetailSchema = Type.Intersect([
   CaseSummarySchema,
   Type.Object({
@@ -181,8 +197,8 @@ const CaseDetailSchema = Type.Intersect([
     tasks: Type.Array(TaskSchema),
     history: Type.Array(Type.Object({ at: Type.String(), kind: Type.String(), fromStatus: Type.Union([Type.String(), Type.Null()]), toStatus: Type.Union([Type.String(), Type.Null()]), detail: Any })),
     notices: Type.Array(Type.Object({ number: Type.String(), kind: Type.String(), issuedAt: Type.String(), missing: Type.Array(MissingSchema) })),
-    rating: Type.Union([Type.Object({ score: Type.Integer(), comment: Type.Union([Type.String(), Type.Null()]), at: Type.String() }), Type.Null()]),
-    overrides: Type.Array(OverrideSchema),
+    rating: Type.Union([Type.Object({ score: Type.Integer(), comment: Type.Union([Type.String(), Type.Null()]), at: Type.String(), followUp: Type.Union([RatingFollowUpSchema, Type.Null()]) }), Type.Null()]),
+    overrides: Type.Array(CaseOverrideSchema),
   }),
 ]);
 
@@ -361,11 +377,11 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
     '/api/cases/:id',
     {
       config: { access: 'case.read' },
-      schema: { tags: ['cases'], summary: "A case with its tasks, history, notices, rating and overrides (a citizen only their own; another's is 404)", params: Id, response: responses({ 200: CaseDetailSchema }) },
+      schema: { tags: ['cases'], summary: "A case with its tasks, history, notices, rating (with the follow-up of a poor one: outcome and date; staff also see the record and who) and overrides (a citizen only their own; another's is 404)", params: Id, response: responses({ 200: CaseDetailSchema }) },
     },
     async (request) => {
       const c = await loadVisibleCase(app, request, (request.params as { id: string }).id);
-      const d = await caseDetail(app.db, c);
+      const d = await caseDetail(app.db, c, request.principal!.kind === 'citizen' ? 'citizen' : 'staff');
       return { ...presentCase(c), ...d, tasks: d.tasks.map((t) => presentTask(t.row, t.flag)) };
     },
   );
@@ -616,11 +632,11 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
     '/api/cases/:id/overrides',
     {
       config: { access: 'case.read' },
-      schema: { tags: ['supervision'], summary: 'Overrides requested on a case', params: Id, response: responses({ 200: Type.Object({ items: Type.Array(OverrideSchema) }) }) },
+      schema: { tags: ['supervision'], summary: 'Overrides requested on a case', params: Id, response: responses({ 200: Type.Object({ items: Type.Array(CaseOverrideSchema) }) }) },
     },
     async (request) => {
       const c = await loadVisibleCase(app, request, (request.params as { id: string }).id);
-      return { items: await overridesOf(app.db, c.id) };
+      return { items: await overridesOf(app.db, c.id, { names: request.principal!.kind !== 'citizen' }) };
     },
   );
 }

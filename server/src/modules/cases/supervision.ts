@@ -182,9 +182,27 @@ export async function decideOverride(db: Db, ctx: Ctx, decidedBy: string, overri
   });
 }
 
-export async function overridesOf(db: Db, caseId: string): Promise<OverrideView[]> {
-  const rows = await db.selectFrom('overrides').selectAll().where('case_id', '=', caseId).orderBy('requested_at').execute();
-  return rows.map(presentOverride);
+export interface CaseOverrideView extends OverrideView {
+  requestedByName: string | null;
+  decidedByName: string | null;
+}
+
+/**
+ * A case's overrides, oldest first. Staff see who asked and who decided by name; a citizen
+ * reading their own case does not get the staff members' names.
+ */
+export async function overridesOf(db: Db, caseId: string, opts: { names: boolean } = { names: true }): Promise<CaseOverrideView[]> {
+  const rows = await db
+    .selectFrom('overrides as o')
+    .leftJoin('users as rq', 'rq.user_id', 'o.requested_by')
+    .leftJoin('users as dc', 'dc.user_id', 'o.decided_by')
+    .selectAll('o')
+    .select(['rq.display_name as requested_by_name', 'dc.display_name as decided_by_name'])
+    .where('o.case_id', '=', caseId)
+    .orderBy('o.requested_at')
+    .orderBy('o.id')
+    .execute();
+  return rows.map((r) => ({ ...presentOverride(r), requestedByName: opts.names ? r.requested_by_name : null, decidedByName: opts.names ? r.decided_by_name : null }));
 }
 
 /** Escalations not yet acknowledged, in a supervisor's region. */

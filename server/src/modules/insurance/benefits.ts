@@ -9,6 +9,7 @@ import { getPerson } from '../masterdata/persons.js';
 import { addMonths, isMonth } from './money.js';
 import { yearlyAdjustment } from './parameters.js';
 import { inTransaction } from './account.js';
+import { lockBenefitsAgainstPayroll, paidThrough } from './payroll.js';
 
 /**
  * Running benefits (待遇): pensions and unemployment benefits, started by the case
@@ -72,10 +73,13 @@ export async function startUnemploymentBenefit(db: Db, input: { personId: string
   return insertBenefit(db, 'unemployment', { personId: input.personId, startMonth: input.startMonth, endMonth: addMonths(input.startMonth, input.months - 1), basicFen: input.monthlyFen, accountFen: 0, decisionRef: input.decisionRef, bankCode: input.bankCode, accountNo: input.accountNo }, actor);
 }
 
+/** The running benefit, locked, with the month it is really paid through (see paidThrough). */
 async function runningBenefit(trx: Db, personId: string, kind: 'pension' | 'unemployment') {
+  // Not while a payroll chunk is being computed: it would pay from a state this changes.
+  await lockBenefitsAgainstPayroll(trx, 'change');
   const b = await trx.selectFrom('benefits').selectAll().where('person_id', '=', personId).where('kind', '=', kind).where('status', '<>', 'ended').forUpdate().executeTakeFirst();
   if (!b) throw new AppError('NOT_FOUND', { detail: `No running ${kind}` });
-  return b;
+  return { ...b, paid_through: await paidThrough(trx, b) };
 }
 
 /**
@@ -89,7 +93,9 @@ export async function suspendPension(db: Db, input: { personId: string; fromMont
     if (b.status === 'suspended') throw new AppError('CONFLICT', { detail: 'Already suspended' });
     // Months already paid stay paid; the suspension takes effect from the first unpaid month at the earliest.
     const from = b.paid_through && b.paid_through >= input.fromMonth ? addMonths(b.paid_through, 1) : input.fromMonth;
-    const row = await trx.updateTable('benefits').set({ status: 'suspended', suspended_from: from }).where('benefit_id', '=', b.benefit_id).returningAll().executeTakeFirstOrThrow();
+    // paid_through is written here: the payroll will not pay this benefit next month, so
+    // the month it was paid through can no longer be read from the previous run.
+    const row = await trx.updateTable('benefits').set({ status: 'suspended', suspended_from: from, paid_through: b.paid_through }).where('benefit_id', '=', b.benefit_id).returningAll().executeTakeFirstOrThrow();
     await recordEvent(trx, { type: 'benefit.pension_suspended', aggregateType: 'person', aggregateId: input.personId, payload: { benefitId: b.benefit_id, fromMonth: from, reason: input.reason } });
     await appendAudit(trx, actor, { action: 'benefit.pension.suspend', objectType: 'benefit', objectId: b.benefit_id, before: { status: b.status }, after: { status: 'suspended', suspended_from: from, reason: input.reason } });
     return presentBenefit(row);
@@ -108,10 +114,10 @@ export async function reinstatePension(db: Db, input: { personId: string; fromMo
   return inTransaction(db, async (trx) => {
     const b = await runningBenefit(trx, input.personId, 'pension');
     if (b.status !== 'suspended') throw new AppError('CONFLICT', { detail: 'Not suspended' });
-    const paidThrough = payArrears ? b.paid_through : addMonths(input.fromMonth, -1) > (b.paid_through ?? '') ? addMonths(input.fromMonth, -1) : b.paid_through;
-    const row = await trx.updateTable('benefits').set({ status: 'active', suspended_from: null, paid_through: paidThrough }).where('benefit_id', '=', b.benefit_id).returningAll().executeTakeFirstOrThrow();
+    const through = payArrears ? b.paid_through : addMonths(input.fromMonth, -1) > (b.paid_through ?? '') ? addMonths(input.fromMonth, -1) : b.paid_through;
+    const row = await trx.updateTable('benefits').set({ status: 'active', suspended_from: null, paid_through: through }).where('benefit_id', '=', b.benefit_id).returningAll().executeTakeFirstOrThrow();
     await recordEvent(trx, { type: 'benefit.pension_reinstated', aggregateType: 'person', aggregateId: input.personId, payload: { benefitId: b.benefit_id, fromMonth: input.fromMonth, payArrears, suspendedFrom: b.suspended_from } });
-    await appendAudit(trx, actor, { action: 'benefit.pension.reinstate', objectType: 'benefit', objectId: b.benefit_id, before: { status: 'suspended', suspended_from: b.suspended_from }, after: { status: 'active', pay_arrears: payArrears, paid_through: paidThrough, reason: input.reason ?? null } });
+    await appendAudit(trx, actor, { action: 'benefit.pension.reinstate', objectType: 'benefit', objectId: b.benefit_id, before: { status: 'suspended', suspended_from: b.suspended_from }, after: { status: 'active', pay_arrears: payArrears, paid_through: through, reason: input.reason ?? null } });
     return presentBenefit(row);
   });
 }
@@ -147,7 +153,8 @@ export async function applyYearlyAdjustment(db: Db, year: number, actor: Actor) 
 }
 
 export async function benefitsOf(db: Db, personId: string) {
-  const rows = await db.selectFrom('benefits').selectAll().where('person_id', '=', personId).orderBy('created_at').execute();
+  const stored = await db.selectFrom('benefits').selectAll().where('person_id', '=', personId).orderBy('created_at').execute();
+  const rows = await Promise.all(stored.map(async (b) => ({ ...b, paid_through: await paidThrough(db, b) })));
   const adj = await db.selectFrom('benefit_adjustments').select(['benefit_id', 'effective_month', 'amount_fen']).where('person_id', '=', personId).orderBy('effective_month').execute();
   return rows.map((b) => ({ ...presentBenefit(b), adjustments: adj.filter((a) => a.benefit_id === b.benefit_id).map((a) => ({ effectiveMonth: a.effective_month, amountFen: a.amount_fen })) }));
 }

@@ -16,7 +16,7 @@ import { rightsSummary } from '../rights/service.js';
 import { accountStatement, contributionCertificate, creditYearInterest } from './account.js';
 import { assessEmployerMonth, assessFlexibleMonth, billLines, enrolFlexible } from './assessment.js';
 import { SimulatedBank } from './bank.js';
-import { applyYearlyAdjustment, reinstatePension, startPension, startUnemploymentBenefit, suspendPension } from './benefits.js';
+import { applyYearlyAdjustment, benefitsOf, reinstatePension, startPension, startUnemploymentBenefit, suspendPension } from './benefits.js';
 import { declareBases, declareFromXlsx, enrolEmployee, registerEmployer, stopEmployee } from './employers.js';
 import { arrears, payerCredit, postBankPayment } from './payments.js';
 import { releasePayroll, runPayroll } from './payroll.js';
@@ -275,16 +275,19 @@ test('a payroll run killed halfway and rerun pays everyone exactly once; two-per
   await runPayroll(h.db, { month: '2026-01', dataDir, chunkSize: 3 }, actor);
   let crashed = false;
   await assert.rejects(
-    runPayroll(h.db, { month: '2026-02', dataDir, chunkSize: 3, afterChunk: (n) => { if (n === 1) { crashed = true; throw new Error('killed'); } } }, actor),
+    runPayroll(h.db, { month: '2026-02', dataDir, chunkSize: 2, afterChunk: (n) => { if (n === 1) { crashed = true; throw new Error('killed'); } } }, actor),
     /killed/,
   );
   assert.equal(crashed, true);
   const mid = await h.db.selectFrom('payroll_runs').selectAll().where('month', '=', '2026-02').executeTakeFirstOrThrow();
   assert.equal(mid.status, 'running');
-  assert.equal(mid.chunks_done, 2);
+  // Chunks 0 and 1 committed; on PostgreSQL the second connection may have committed one more.
+  assert.ok(mid.chunks_done >= 2 && mid.chunks_done < mid.chunks_total, `${mid.chunks_done} of ${mid.chunks_total} chunks done`);
+  // March cannot be opened while February is unfinished: it would not know who February paid.
+  await assert.rejects(runPayroll(h.db, { month: '2026-03', dataDir }, actor), /month by month/);
   // As if the process had died between committing a chunk's payments and marking it done:
   await h.db.updateTable('payroll_chunks').set({ done: false }).where('run_id', '=', mid.run_id).where('chunk_no', '=', 0).execute();
-  const run = await runPayroll(h.db, { month: '2026-02', dataDir, chunkSize: 3 }, actor);
+  const run = await runPayroll(h.db, { month: '2026-02', dataDir }, actor);
   assert.equal(run.status, 'computed');
   const pays = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', run.runId).execute();
   const all = await h.db.selectFrom('benefits').select(['person_id', 'status']).where('status', '=', 'active').execute();
@@ -321,24 +324,41 @@ test('a payroll run killed halfway and rerun pays everyone exactly once; two-per
 test('a suspended retiree is not paid, and is paid the arrears when reinstated', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-payroll-'));
   const p = await newPerson('1961-01-01');
+  const q = await newPerson('1961-02-01');
   await startPension(h.db, { personId: p.person_id, startMonth: '2026-06', basicFen: 250_000, accountFen: 60_000, decisionRef: 'R-1' }, actor);
+  await startPension(h.db, { personId: q.person_id, startMonth: '2026-06', basicFen: 200_000, accountFen: 50_000, decisionRef: 'R-2' }, actor);
+  const stored = async (personId: string) => (await h.db.selectFrom('benefits').select('paid_through').where('person_id', '=', personId).executeTakeFirstOrThrow()).paid_through;
+  const shown = async (personId: string) => (await benefitsOf(h.db, personId))[0]!.paidThrough;
   await runPayroll(h.db, { month: '2026-06', dataDir }, actor);
-  await suspendPension(h.db, { personId: p.person_id, fromMonth: '2026-07', reason: '未完成年度资格认证' }, actor);
+  // The run does not write paid_through to every benefit: it is read from the run itself.
+  assert.equal(await stored(p.person_id), null);
+  assert.equal(await shown(p.person_id), '2026-06');
+  for (const r of [p, q]) await suspendPension(h.db, { personId: r.person_id, fromMonth: '2026-07', reason: '未完成年度资格认证' }, actor);
+  // Leaving the monthly rhythm writes it: the next run will not pay this benefit.
+  assert.equal(await stored(p.person_id), '2026-06');
   for (const m of ['2026-07', '2026-08']) {
     const run = await runPayroll(h.db, { month: m, dataDir }, actor);
-    const mine = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', run.runId).where('person_id', '=', p.person_id).execute();
+    const mine = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', run.runId).where('person_id', 'in', [p.person_id, q.person_id]).execute();
     assert.equal(mine.length, 0, `not paid in ${m}`);
   }
   await reinstatePension(h.db, { personId: p.person_id, fromMonth: '2026-09' }, actor);
+  // Without arrears the months of the suspension are forfeited.
+  await reinstatePension(h.db, { personId: q.person_id, fromMonth: '2026-09', payArrears: false }, actor);
   const sept = await runPayroll(h.db, { month: '2026-09', dataDir }, actor);
   const pay = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', sept.runId).where('person_id', '=', p.person_id).executeTakeFirstOrThrow();
   assert.deepEqual([pay.regular_fen, pay.arrears_months, pay.arrears_fen, pay.total_fen], [310_000, 2, 620_000, 930_000]);
+  const qPay = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', sept.runId).where('person_id', '=', q.person_id).executeTakeFirstOrThrow();
+  assert.deepEqual([qPay.regular_fen, qPay.arrears_months, qPay.total_fen], [250_000, 0, 250_000]);
   const oct = await runPayroll(h.db, { month: '2026-10', dataDir }, actor);
-  const octPay = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', oct.runId).where('person_id', '=', p.person_id).executeTakeFirstOrThrow();
-  assert.deepEqual([octPay.regular_fen, octPay.arrears_months], [310_000, 0]);
-  // Every month June–October paid exactly once across the runs.
-  const months = await sql<{ n: number; total: number }>`select count(*)::int as n, sum(1 + arrears_months)::int as total from benefit_payments where person_id = ${p.person_id}`.execute(h.db);
-  assert.equal(Number(months.rows[0]!.total), 5);
+  const octPay = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', oct.runId).where('person_id', 'in', [p.person_id, q.person_id]).orderBy('total_fen', 'desc').execute();
+  assert.deepEqual(octPay.map((x) => [x.regular_fen, x.arrears_months]), [[310_000, 0], [250_000, 0]]);
+  assert.equal(await shown(p.person_id), '2026-10');
+  // Every month June–October paid exactly once across the runs (q: June, September, October).
+  const months = async (personId: string) => Number((await sql<{ total: number }>`select sum(1 + arrears_months)::int as total from benefit_payments where person_id = ${personId}`.execute(h.db)).rows[0]!.total);
+  assert.equal(await months(p.person_id), 5);
+  assert.equal(await months(q.person_id), 3);
+  // Runs go month by month: a month before the latest run cannot be run any more.
+  await assert.rejects(runPayroll(h.db, { month: '2026-05', dataDir }, actor), /month by month/);
 });
 
 test('yearly pension adjustment adds fixed + linked amount from January for pensions started before the year', async () => {

@@ -248,4 +248,18 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '202611271801_payroll_reads_by_person': {
+    async up(db: Kysely<any>) {
+      // The payroll no longer writes paid_through to every benefit each month (it reads it
+      // from the previous run), so the free space kept for that update is not needed.
+      await sql`alter table benefits reset (fillfactor)`.execute(db);
+      // A payroll chunk reads a person-id range of the running benefits and of their
+      // adjustments. Person ids are random with respect to where rows lie, so reading the
+      // rows would touch every page of both tables for each chunk; these indexes hold what
+      // the chunk needs in person order (index-only scans: benefits rarely change now).
+      await sql`create index benefits_payroll on benefits (person_id) include (kind, benefit_id, start_month, end_month, paid_through, basic_fen, account_fen, bank_code, account_no) where status = 'active'`.execute(db);
+      await sql`create index benefit_adjustments_person_month on benefit_adjustments (person_id, effective_month) include (benefit_id, amount_fen)`.execute(db);
+      await sql`drop index benefit_adjustments_person`.execute(db);
+    },
+  },
 };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { to as copyTo } from 'pg-copy-streams';
 import { pgPoolOf, type Db } from '../../db/connect.js';
@@ -16,20 +16,26 @@ import { isMonth } from './money.js';
  * The monthly benefit payroll (待遇发放).
  *
  * A run for a month is cut into chunks of person-id ranges (fixed when the run is
- * created). Each chunk is ONE set-based statement in ONE transaction: it computes every
- * due payment of the range — the month's amount (basic + account + the yearly
+ * created). Each chunk is ONE set-based INSERT … SELECT in ONE transaction: it computes
+ * every due payment of the range — the month's amount (basic + account + the yearly
  * adjustments in force that month) plus arrears for earlier unpaid months (after a
- * reinstatement, or a pension granted retroactively) — inserts them with
- * ON CONFLICT (run, person, kind) DO NOTHING, advances each benefit's paid_through by
- * exactly the rows inserted, and marks the chunk done. A crash between chunks loses
- * nothing; a rerun skips the done chunks, and even a chunk done twice inserts nothing
- * twice. Suspended benefits are not selected; ended ones neither.
+ * reinstatement, or a pension granted retroactively) — inserts those the run does not
+ * hold yet (primary key (run, person, kind) behind it), ends the benefits whose last
+ * month it paid, and marks the chunk done. A crash between chunks loses nothing; a
+ * rerun skips the done chunks, and even a chunk done twice inserts nothing twice.
+ * Suspended benefits are not selected; ended ones neither. On PostgreSQL two chunks
+ * run at once (two connections).
  *
- * Then one CSV per paying bank is written under <dataDir>/payroll/<month>/ by streaming
- * (COPY … TO STDOUT on PostgreSQL, keyset pages on PGlite), with row counts, totals and
- * SHA-256 recorded on the run. The files go to the banks only after a second person
- * with 'payroll.release' signs the totals off (two-person rule); release checks that the
- * files are still exactly what was computed.
+ * How far a benefit is paid is read from the previous run (see chunkStatement), so runs
+ * go month by month: a run opens only when the previous one is computed and no later
+ * month has been run.
+ *
+ * Then one CSV per paying bank is written under <dataDir>/payroll/<month>/ in one
+ * streaming pass over the run (COPY … TO STDOUT on PostgreSQL, split by bank here;
+ * keyset pages on PGlite), with row counts, totals and SHA-256 recorded on the run,
+ * checked against the run's own count and total. The files go to the banks only after a
+ * second person with 'payroll.release' signs the totals off (two-person rule); release
+ * checks that the files are still exactly what was computed.
  */
 
 export interface PayrollOptions {
@@ -37,6 +43,8 @@ export interface PayrollOptions {
   dataDir: string;
   chunkSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Chunks computed at once on PostgreSQL (default 2); PGlite has one connection. */
+  parallel?: number;
   /** Test hook: called after each committed chunk (throw to simulate a crash). */
   afterChunk?: (chunkNo: number) => void | Promise<void>;
 }
@@ -63,18 +71,28 @@ function present(r: { run_id: string; month: string; status: string; chunks_tota
 /** Month index of a char(7) 'YYYY-MM' column, in SQL. */
 const mi = (col: string) => sql.raw(`(substr(${col}, 1, 4)::int * 12 + substr(${col}, 6, 2)::int - 1)`);
 
+async function previousRun(db: Db, month: string) {
+  return db.selectFrom('payroll_runs').select(['run_id', 'month', 'status']).where('month', '<', month).orderBy('month', 'desc').limit(1).executeTakeFirst();
+}
+
 /** Creates the run and its chunks, or returns the existing run of the month. */
 async function openRun(db: Db, month: string, chunkSize: number, actor: Actor) {
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`payroll:${month}`}))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtext('payroll:open'))`.execute(trx);
     const existing = await trx.selectFrom('payroll_runs').selectAll().where('month', '=', month).executeTakeFirst();
     if (existing) return existing;
+    // Month by month: what a run pays follows from the run before it (see chunkStatement).
+    const later = await trx.selectFrom('payroll_runs').select('month').where('month', '>', month).orderBy('month').executeTakeFirst();
+    if (later) throw new AppError('PAYROLL_OUT_OF_ORDER', { detail: `The ${later.month} payroll has already been run` });
+    const prev = await previousRun(trx, month);
+    if (prev && prev.status === 'running') throw new AppError('PAYROLL_OUT_OF_ORDER', { detail: `The ${prev.month} payroll is not finished: run it again to resume it first` });
     const runId = uuid7();
-    // Chunk boundaries: every chunkSize-th person with a running benefit, in person-id order.
-    const bounds = await sql<{ chunk_no: number; lo: string; hi: string }>`
-      select (rn / ${chunkSize})::int as chunk_no, min(person_id::text)::uuid as lo, max(person_id::text)::uuid as hi
-      from (select person_id, (row_number() over (order by person_id)) - 1 as rn from (select distinct person_id from benefits where status = 'active') d) x
-      group by 1 order by 1`.execute(trx);
+    // Chunk boundaries: every chunkSize-th person with a running benefit, in person-id
+    // order (read in that order from the index benefits_payroll: no sort).
+    const bounds = await sql<{ chunk_no: number; lo: string }>`
+      select (rn / ${chunkSize})::int as chunk_no, person_id as lo
+      from (select person_id, row_number() over (order by person_id) - 1 as rn from (select distinct person_id from benefits where status = 'active') d) x
+      where rn % ${chunkSize} = 0 order by 1`.execute(trx);
     const chunks = bounds.rows;
     const run = await trx
       .insertInto('payroll_runs')
@@ -100,59 +118,113 @@ async function openRun(db: Db, month: string, chunkSize: number, actor: Actor) {
   });
 }
 
+/** The run a new run continues from: the latest one of an earlier month. */
+interface PreviousRun {
+  runId: string;
+  month: string;
+}
+
 /**
  * One chunk: [lo, hi) of person ids (the last chunk includes hi). The due months of a
- * benefit are from max(start, paid_through + 1) to min(run month, end month); the last
+ * benefit are from max(start, paid through + 1) to min(run month, end month); the last
  * of them is the regular payment when it is the run month, the others are arrears.
+ *
+ * "Paid through" is not written back to 600,000 benefits every month: a benefit paid
+ * in the previous run is paid through that run's month (or its end month); otherwise
+ * benefits.paid_through holds it, written only where a benefit leaves the monthly
+ * rhythm (suspended, reinstated, ended — see paidThrough()). Runs go month by month
+ * and a run opens only after the previous one is computed (openRun), so "not paid in
+ * the previous run" always means one of those.
  */
-function chunkStatement(runId: string, month: string, lo: string, hi: string, last: boolean) {
+function chunkStatement(runId: string, month: string, prev: PreviousRun | undefined, lo: string, hi: string, last: boolean) {
   const m = sql.lit(month);
-  const upper = last ? sql`b.person_id <= ${hi}::uuid` : sql`b.person_id < ${hi}::uuid`;
+  const M = mi(`'${month}'`);
+  const inRange = (col: string) => sql`${sql.raw(col)} >= ${lo}::uuid and ${sql.raw(col)} ${sql.raw(last ? '<=' : '<')} ${hi}::uuid`;
+  const paidBefore = prev
+    ? sql`select person_id, kind, benefit_id from benefit_payments where run_id = ${prev.runId}::uuid and ${inRange('person_id')}`
+    : sql`select null::uuid as person_id, null::text as kind, null::uuid as benefit_id where false`;
+  const pm = sql.lit(prev?.month ?? '0000-00');
+  // One pipeline, nothing materialised: due months, regular amount, arrears, insert.
   return sql`
-    with due as (
-      select b.benefit_id, b.person_id, b.kind, b.bank_code, b.account_no, b.basic_fen + b.account_fen as amount, b.end_month,
-        greatest(${mi('b.start_month')}, coalesce(${mi('b.paid_through')} + 1, 0)) as first_m,
-        least(${mi(`'${month}'`)}, coalesce(${mi('b.end_month')}, ${mi(`'${month}'`)})) as last_m
-      from benefits b
-      where b.status = 'active' and b.person_id >= ${lo}::uuid and ${upper}
-        and b.start_month <= ${m} and (b.paid_through is null or b.paid_through < ${m})
-    ), adj as (
-      -- Adjustments in force in the run month, summed per benefit for the whole range at once.
-      select a.benefit_id, sum(a.amount_fen)::bigint as upto
-      from benefit_adjustments a
-      where a.person_id >= ${lo}::uuid and ${sql.raw(last ? 'a.person_id <=' : 'a.person_id <')} ${hi}::uuid and a.effective_month <= ${m}
-      group by a.benefit_id
-    ), arr as materialized (
-      -- Arrears (rare): each missed month at that month's own amount.
-      select d.benefit_id, count(*)::int as n,
-        sum(d.amount + coalesce((select sum(x.amount_fen)::bigint from benefit_adjustments x
-          where x.benefit_id = d.benefit_id and x.effective_month <= to_char(make_date(g.mm / 12, g.mm % 12 + 1, 1), 'YYYY-MM')), 0))::bigint as fen
-      from due d cross join lateral generate_series(d.first_m, least(d.last_m, ${mi(`'${month}'`)} - 1)) as g(mm)
-      where d.first_m < ${mi(`'${month}'`)}
-      group by d.benefit_id
-    ), per as (
-      select d.benefit_id, d.person_id, d.kind, d.bank_code, d.account_no,
-        case when d.last_m = ${mi(`'${month}'`)} then d.amount + coalesce(adj.upto, 0) else 0 end as regular,
-        coalesce(arr.n, 0) as arrears_months,
-        coalesce(arr.fen, 0) as arrears
-      from due d left join adj on adj.benefit_id = d.benefit_id left join arr on arr.benefit_id = d.benefit_id
+    insert into benefit_payments (run_id, person_id, benefit_id, kind, month, regular_fen, arrears_months, arrears_fen, total_fen, bank_code, account_no)
+    select ${runId}::uuid, person_id, benefit_id, kind, ${m}, regular, arrears_months, arrears, regular + arrears, bank_code, account_no
+    from (
+      select d.person_id, d.benefit_id, d.kind, d.bank_code, d.account_no,
+        case when d.last_m = ${M} then d.amount + coalesce(adj.upto, 0) else 0 end as regular,
+        greatest(0, least(d.last_m, ${M} - 1) - d.first_m + 1) as arrears_months,
+        -- Arrears (rare): each missed month at that month's own amount, i.e. the amount for
+        -- every missed month plus each adjustment for the missed months it was in force.
+        case when d.first_m < ${M} then
+          (least(d.last_m, ${M} - 1) - d.first_m + 1) * d.amount + coalesce((
+            select sum(x.amount_fen * greatest(0, least(d.last_m, ${M} - 1) - greatest(d.first_m, ${mi('x.effective_month')}) + 1))::bigint
+            from benefit_adjustments x where x.benefit_id = d.benefit_id), 0)
+        else 0 end as arrears
+      from (
+        select b.benefit_id, b.person_id, b.kind, b.bank_code, b.account_no, b.basic_fen + b.account_fen as amount,
+          greatest(${mi('b.start_month')}, coalesce(${mi('t.paid_through')} + 1, 0)) as first_m,
+          least(${M}, coalesce(${mi('b.end_month')}, ${M})) as last_m
+        from benefits b
+        left join (${paidBefore}) pp on pp.person_id = b.person_id and pp.kind = b.kind and pp.benefit_id = b.benefit_id
+        cross join lateral (select greatest(b.paid_through, case when pp.benefit_id is not null then least(${pm}, coalesce(b.end_month, ${pm})) end) as paid_through) t
+        where b.status = 'active' and ${inRange('b.person_id')} and b.start_month <= ${m}
+          and (t.paid_through is null or t.paid_through < ${m})
+          -- A chunk done twice (a crash between its commit and the caller noticing) pays nothing twice.
+          and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and c.person_id = b.person_id and c.kind = b.kind)
+      ) d
+      left join (
+        -- Adjustments in force in the run month, summed per benefit for the whole range at once.
+        select a.benefit_id, sum(a.amount_fen)::bigint as upto
+        from benefit_adjustments a
+        where ${inRange('a.person_id')} and a.effective_month <= ${m}
+        group by a.benefit_id
+      ) adj on adj.benefit_id = d.benefit_id
       where d.first_m <= d.last_m
-    ), ins as (
-      insert into benefit_payments (run_id, person_id, benefit_id, kind, month, regular_fen, arrears_months, arrears_fen, total_fen, bank_code, account_no)
-      select ${runId}::uuid, person_id, benefit_id, kind, ${m}, regular, arrears_months, arrears, regular + arrears, bank_code, account_no from per
-      on conflict (run_id, person_id, kind) do nothing
-      returning benefit_id, total_fen
-    ), upd as (
-      -- Paid through the last due month: the run month, or the benefit's end if earlier.
-      -- Joined to ins alone (one row per benefit, by primary key): what was not inserted
-      -- (a rerun) does not move.
-      update benefits b set paid_through = case when b.end_month is not null and b.end_month < ${m} then b.end_month else ${m} end,
-        status = case when b.end_month is not null and b.end_month <= ${m} then 'ended' else b.status end
-      from ins
-      where b.benefit_id = ins.benefit_id
-      returning b.benefit_id
+      offset 0
+    ) p`;
+}
+
+/**
+ * After a chunk's payments: a benefit whose last month is now paid ends (an unemployment
+ * benefit's term), and its paid_through is written, as the next run will not pay it.
+ */
+function endStatement(runId: string, month: string, lo: string, hi: string, last: boolean) {
+  const inRange = (col: string) => sql`${sql.raw(col)} >= ${lo}::uuid and ${sql.raw(col)} ${sql.raw(last ? '<=' : '<')} ${hi}::uuid`;
+  // The candidates first (few), each then looked up in the run by primary key: the
+  // statistics know nothing yet of a run's fresh payments, so the order is spelt out.
+  return sql`
+    with ending as materialized (
+      select e.benefit_id from benefits e
+      where e.status = 'active' and ${inRange('e.person_id')} and e.end_month <= ${month}
+        and (select p.benefit_id from benefit_payments p where p.run_id = ${runId}::uuid and p.person_id = e.person_id and p.kind = e.kind) = e.benefit_id
     )
-    select (select count(*) from ins)::int as n, (select coalesce(sum(total_fen), 0) from ins)::bigint as total, (select count(*) from upd)::int as updated`;
+    update benefits b set paid_through = b.end_month, status = 'ended'
+    from ending e
+    where b.benefit_id = e.benefit_id`;
+}
+
+/**
+ * The month a benefit is paid through: its stored paid_through, or the latest run that
+ * paid it (up to its end month) if later. For one benefit at a time (suspend, reinstate,
+ * show); the payroll itself looks only at the previous run.
+ */
+export async function paidThrough(db: Db, b: { benefit_id: string; person_id: string; kind: string; end_month: string | null; paid_through: string | null }): Promise<string | null> {
+  const r = await sql<{ m: string | null }>`
+    select max(r.month) as m from payroll_runs r
+    join benefit_payments p on p.run_id = r.run_id and p.person_id = ${b.person_id}::uuid and p.kind = ${b.kind}
+    where p.benefit_id = ${b.benefit_id}::uuid`.execute(db);
+  const run = r.rows[0]?.m ?? null;
+  const paid = run && b.end_month && b.end_month < run ? b.end_month : run;
+  return paid && (!b.paid_through || paid > b.paid_through) ? paid : b.paid_through;
+}
+
+/**
+ * Payroll chunks and changes to a benefit's rhythm (suspend, reinstate) take turns: a
+ * chunk holds this lock shared, a suspension exclusively, so a suspension sees every
+ * payment of a chunk or none of it.
+ */
+export async function lockBenefitsAgainstPayroll(trx: Db, mode: 'chunk' | 'change') {
+  if (mode === 'chunk') await sql`select pg_advisory_xact_lock_shared(hashtext('payroll.benefits'))`.execute(trx);
+  else await sql`select pg_advisory_xact_lock(hashtext('payroll.benefits'))`.execute(trx);
 }
 
 /**
@@ -166,30 +238,53 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
   const chunks = await db.selectFrom('payroll_chunks').selectAll().where('run_id', '=', run.run_id).orderBy('chunk_no').execute();
   const total = chunks.length;
   const onPostgres = pgPoolOf(db) !== undefined;
-  let done = chunks.filter((c) => c.done).length;
+  const prevRow = await previousRun(db, opts.month);
+  const prev = prevRow ? { runId: prevRow.run_id, month: prevRow.month } : undefined;
+  const pending = chunks.filter((c) => !c.done);
+  let done = total - pending.length;
   opts.onProgress?.(done, total);
-  for (const c of chunks) {
-    if (c.done) continue;
-    await db.transaction().execute(async (trx) => {
+  const runChunk = (c: (typeof chunks)[number]) =>
+    db.transaction().execute(async (trx) => {
       // Two processes resuming the same run take turns per chunk; the second finds it done.
       const locked = await trx.selectFrom('payroll_chunks').select('done').where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).forUpdate().executeTakeFirstOrThrow();
       if (locked.done) return;
-      // The planner's estimate for generate_series (1,000 rows a call) makes the statement
-      // look huge and PostgreSQL would spend seconds JIT-compiling it: off for this chunk.
+      await lockBenefitsAgainstPayroll(trx, 'chunk');
+      // The chunk's plan costs enough to be JIT-compiled, which takes longer than it saves
+      // on a statement run once (it cost seconds a chunk when measured): off for this chunk.
       if (onPostgres) await sql`set local jit = off`.execute(trx);
-      const r = await chunkStatement(run.run_id, opts.month, c.lo, c.hi, c.chunk_no === total - 1).execute(trx);
-      const row = r.rows[0] as { n: number; total: number; updated: number };
-      if (Number(row.updated) !== Number(row.n)) throw new Error(`payroll chunk ${c.chunk_no}: ${row.n} payments but ${row.updated} benefits advanced`);
+      const lastChunk = c.chunk_no === total - 1;
+      await chunkStatement(run.run_id, opts.month, prev, c.lo, c.hi, lastChunk).execute(trx);
+      await endStatement(run.run_id, opts.month, c.lo, c.hi, lastChunk).execute(trx);
       await trx.updateTable('payroll_chunks').set({ done: true }).where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).execute();
       await trx.updateTable('payroll_runs').set((eb) => ({ chunks_done: eb('chunks_done', '+', 1) })).where('run_id', '=', run.run_id).execute();
     });
-    done++;
-    opts.onProgress?.(done, total);
-    await opts.afterChunk?.(c.chunk_no);
-  }
+  // Chunks are independent (disjoint person ranges, each idempotent): on PostgreSQL two
+  // connections work through them side by side. After a failure no new chunk is started.
+  const workers = onPostgres ? Math.max(1, Math.min(opts.parallel ?? 2, pending.length)) : 1;
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (!failure && next < pending.length) {
+        const c = pending[next++]!;
+        try {
+          await runChunk(c);
+          done++;
+          opts.onProgress?.(done, total);
+          await opts.afterChunk?.(c.chunk_no);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    }),
+  );
+  if (failure) throw failure.error;
   const files = await writeBankFiles(db, run.run_id, opts.month, opts.dataDir);
   return db.transaction().execute(async (trx) => {
     const sums = await trx.selectFrom('benefit_payments').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('total_fen'), sql<number>`0`).as('total')]).where('run_id', '=', run.run_id).executeTakeFirstOrThrow();
+    // The files were written from a separate read: they must hold every payment, once.
+    const inFiles = files.reduce((t, f) => ({ n: t.n + f.rows, total: t.total + f.totalFen }), { n: 0, total: 0 });
+    if (inFiles.n !== Number(sums.n) || inFiles.total !== Number(sums.total)) throw new Error(`payroll ${opts.month}: the bank files hold ${inFiles.n} rows / ${inFiles.total} fen, the run ${sums.n} / ${sums.total}`);
     const row = await trx
       .updateTable('payroll_runs')
       .set({ status: 'computed', payments: Number(sums.n), total_fen: Number(sums.total), files: JSON.stringify(files), finished_at: new Date() })
@@ -208,80 +303,220 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
 
 const FILE_HEADER = 'account_no,name,amount,month,regular,arrears,arrears_months,person_ref\n';
 
-function fileQuery(runId: string, bank: string, page?: { after: string | undefined }) {
+/**
+ * The rows of all bank files in person order, each led by its bank code and amount in
+ * fen (for routing and totals; not written). With `page`: keyset pages (PGlite).
+ */
+function fileQuery(runId: string, page?: { after: string | undefined }) {
   const after = page?.after;
   return sql`
-    select p.account_no, replace(coalesce(ps.name, ''), ',', ' ') as name,
+    select p.bank_code, p.total_fen, p.account_no, replace(coalesce(ps.name, ''), ',', ' ') as name,
       (p.total_fen / 100)::text || '.' || lpad((p.total_fen % 100)::text, 2, '0') as amount, p.month,
       (p.regular_fen / 100)::text || '.' || lpad((p.regular_fen % 100)::text, 2, '0') as regular,
       (p.arrears_fen / 100)::text || '.' || lpad((p.arrears_fen % 100)::text, 2, '0') as arrears,
       p.arrears_months, p.person_id || ':' || p.kind as person_ref
     from benefit_payments p left join persons ps on ps.person_id = p.person_id
-    where p.run_id = ${runId}::uuid and p.bank_code = ${bank} ${after ? sql`and (p.person_id, p.kind) > (${after.split('|')[0]}::uuid, ${after.split('|')[1]})` : sql``}
+    where p.run_id = ${runId}::uuid ${after ? sql`and (p.person_id, p.kind) > (${after.split('|')[0]}::uuid, ${after.split('|')[1]})` : sql``}
     order by p.person_id, p.kind ${page ? sql`limit 5000` : sql``}`;
 }
 
-/** Writes one CSV per bank by streaming; returns what was written. */
+/** A bank file being written: the stream, the SHA-256 of what went into it, its rows and total. */
+interface BankSink {
+  bank: string;
+  file: string;
+  tmp: string;
+  out: fs.WriteStream;
+  hash: ReturnType<typeof createHash>;
+  rows: number;
+  totalFen: number;
+  /** Rows not yet written: files are written in blocks (a write per row costs more than the rest). */
+  block: Buffer;
+  used: number;
+}
+
+const WRITE_BLOCK = 256 * 1024;
+
+/** The bank files of a run, opened as the first row of each bank arrives. */
+export class BankFiles {
+  readonly sinks = new Map<string, BankSink>();
+  constructor(private readonly dir: string) {}
+
+  sink(bank: string): BankSink {
+    let s = this.sinks.get(bank);
+    if (!s) {
+      if (!/^[A-Za-z0-9_-]+$/.test(bank)) throw new Error(`bank file: bad bank code ${JSON.stringify(bank)}`);
+      const file = path.join(this.dir, `${bank}.csv`);
+      s = { bank, file, tmp: `${file}.part`, out: fs.createWriteStream(`${file}.part`), hash: createHash('sha256'), rows: 0, totalFen: 0, block: Buffer.allocUnsafe(WRITE_BLOCK), used: 0 };
+      this.sinks.set(bank, s);
+      write(s, FILE_HEADER);
+    }
+    return s;
+  }
+
+  async close() {
+    for (const s of this.sinks.values()) {
+      await new Promise<void>((res, rej) => s.out.end((err?: Error | null) => (err ? rej(err) : res())));
+      fs.renameSync(s.tmp, s.file);
+    }
+  }
+
+  destroy() {
+    for (const s of this.sinks.values()) s.out.destroy();
+  }
+}
+
+function write(sink: BankSink, data: Buffer | string): boolean {
+  sink.hash.update(data);
+  return sink.out.write(data);
+}
+
+/** Writes the block; resolves when the stream can take more. */
+function flush(sink: BankSink): Promise<void> | undefined {
+  if (!sink.used) return undefined;
+  const data = sink.block.subarray(0, sink.used);
+  sink.block = Buffer.allocUnsafe(WRITE_BLOCK);
+  sink.used = 0;
+  return write(sink, data) ? undefined : new Promise<void>((res) => sink.out.once('drain', () => res()));
+}
+
+/** Index of the newline ending the record that starts at `from` (outside double quotes), or -1. */
+function recordEnd(buf: Buffer, from: number, inQuote = false): number {
+  const nl = buf.indexOf(10, from);
+  if (!inQuote) {
+    if (nl < 0) return -1;
+    const quote = buf.indexOf(34, from);
+    if (quote < 0 || quote > nl) return nl;
+  }
+  for (let i = from; i < buf.length; i++) {
+    const ch = buf[i];
+    if (ch === 34) inQuote = !inQuote;
+    else if (ch === 10 && !inQuote) return i;
+  }
+  return -1;
+}
+
+/**
+ * Splits the CSV of all banks (bank code, amount in fen, then the file's fields) into
+ * one file per bank. A record ends at a newline outside double quotes (a quoted field
+ * may hold one); the first two fields are plain. Rows are copied into each file's block
+ * as they come: no object per row.
+ */
+export function bankSplitter(files: BankFiles) {
+  let rest: Buffer | undefined;
+  const waits: Promise<void>[] = [];
+  /** One record, buf[pos..end] with the newline at end. */
+  const take = (buf: Buffer, pos: number, end: number) => {
+    const c1 = buf.indexOf(44, pos);
+    const sink = files.sink(buf.toString('latin1', pos, c1));
+    // The amount in fen, an integer: read digit by digit (no string per row).
+    let c2 = c1 + 1;
+    const negative = buf[c2] === 45;
+    if (negative) c2++;
+    let fen = 0;
+    for (let ch = buf[c2]!; ch !== 44; ch = buf[++c2]!) fen = fen * 10 + ch - 48;
+    sink.rows++;
+    sink.totalFen += negative ? -fen : fen;
+    const len = end - c2;
+    if (sink.used + len > WRITE_BLOCK) {
+      const w = flush(sink);
+      if (w) waits.push(w);
+    }
+    if (len > WRITE_BLOCK) {
+      if (!write(sink, Buffer.from(buf.subarray(c2 + 1, end + 1)))) waits.push(new Promise<void>((res) => sink.out.once('drain', () => res())));
+    } else {
+      buf.copy(sink.block, sink.used, c2 + 1, end + 1);
+      sink.used += len;
+    }
+  };
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      try {
+        let pos = 0;
+        if (rest) {
+          // The record begun in the previous chunk: complete it from this one.
+          let quotes = 0;
+          for (const ch of rest) if (ch === 34) quotes++;
+          const end = recordEnd(chunk, 0, quotes % 2 === 1);
+          if (end < 0) {
+            rest = Buffer.concat([rest, chunk]);
+            return cb();
+          }
+          const rec = Buffer.concat([rest, chunk.subarray(0, end + 1)]);
+          rest = undefined;
+          take(rec, 0, rec.length - 1);
+          pos = end + 1;
+        }
+        while (pos < chunk.length) {
+          const end = recordEnd(chunk, pos);
+          if (end < 0) {
+            rest = Buffer.from(chunk.subarray(pos));
+            break;
+          }
+          take(chunk, pos, end);
+          pos = end + 1;
+        }
+        const pending = waits.splice(0);
+        if (!pending.length) return cb();
+        Promise.all(pending).then(() => cb(), cb);
+      } catch (e) {
+        cb(e as Error);
+      }
+    },
+    final(cb) {
+      if (rest && rest.length) return cb(new Error('bank file: incomplete last record'));
+      Promise.all([...files.sinks.values()].map((sink) => flush(sink))).then(() => cb(), cb);
+    },
+  });
+}
+
+/**
+ * Writes one CSV per bank in one pass over the run (COPY … TO STDOUT on PostgreSQL,
+ * keyset pages on PGlite); returns each file with its rows, total and SHA-256.
+ */
 export async function writeBankFiles(db: Db, runId: string, month: string, dataDir: string) {
   const dir = path.join(dataDir, 'payroll', month);
   fs.mkdirSync(dir, { recursive: true });
-  const banks = await db
-    .selectFrom('benefit_payments')
-    .select(['bank_code'])
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('total_fen').as('total')])
-    .where('run_id', '=', runId)
-    .groupBy('bank_code')
-    .orderBy('bank_code')
-    .execute();
   const pool = pgPoolOf(db);
-  const out: PayrollSummary['files'] = [];
-  for (const b of banks) {
-    const file = path.join(dir, `${b.bank_code}.csv`);
-    const tmp = `${file}.part`;
-    const hash = createHash('sha256');
-    const sink = fs.createWriteStream(tmp);
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    tap.write(FILE_HEADER);
+  const files = new BankFiles(dir);
+  try {
     if (pool) {
       const client = await pool.connect();
       try {
-        const compiled = fileQuery(runId, b.bank_code).compile(db);
-        // COPY takes no parameters: inline them as literals (uuids and bank codes only).
+        const compiled = fileQuery(runId).compile(db);
+        // COPY takes no parameters: inline them as literals (a uuid only).
         let text = compiled.sql;
         compiled.parameters.forEach((p, i) => {
           text = text.replace(new RegExp(`\\$${i + 1}(?![0-9])`), `'${String(p).replaceAll("'", "''")}'`);
         });
-        const source = client.query(copyTo(`copy (${text}) to stdout with (format csv)`));
-        await pipeline(source, tap, sink);
+        await pipeline(client.query(copyTo(`copy (${text}) to stdout with (format csv)`)), bankSplitter(files));
       } finally {
         client.release();
       }
     } else {
-      const writing = pipeline(tap, sink);
       let after: string | undefined;
       for (;;) {
-        const rows = (await fileQuery(runId, b.bank_code, { after }).execute(db)).rows as Record<string, unknown>[];
-        if (!rows.length) break;
-        let buf = '';
-        for (const r of rows) buf += `${r.account_no},${r.name},${r.amount},${r.month},${r.regular},${r.arrears},${r.arrears_months},${r.person_ref}\n`;
-        if (!tap.write(buf)) await new Promise((res) => tap.once('drain', res));
-        const lastRow = rows[rows.length - 1]!;
-        const [pid, kind] = String(lastRow.person_ref).split(':');
-        after = `${pid}|${kind}`;
+        const rows = (await fileQuery(runId, { after }).execute(db)).rows as Record<string, unknown>[];
+        const parts = new Map<BankSink, string>();
+        for (const r of rows) {
+          const sink = files.sink(String(r.bank_code));
+          sink.rows++;
+          sink.totalFen += Number(r.total_fen);
+          parts.set(sink, (parts.get(sink) ?? '') + `${r.account_no},${r.name},${r.amount},${r.month},${r.regular},${r.arrears},${r.arrears_months},${r.person_ref}\n`);
+        }
+        for (const [sink, text] of parts) if (!write(sink, text)) await new Promise<void>((res) => sink.out.once('drain', () => res()));
         if (rows.length < 5000) break;
+        const [pid, kind] = String(rows[rows.length - 1]!.person_ref).split(':');
+        after = `${pid}|${kind}`;
       }
-      tap.end();
-      await writing;
     }
-    fs.renameSync(tmp, file);
-    out.push({ bank: b.bank_code, file: path.relative(dataDir, file), rows: Number(b.n), totalFen: Number(b.total), sha256: hash.digest('hex') });
+    await files.close();
+  } catch (e) {
+    files.destroy();
+    throw e;
   }
-  return out;
+  return [...files.sinks.values()]
+    .sort((a, b) => (a.bank < b.bank ? -1 : a.bank > b.bank ? 1 : 0))
+    .map((s) => ({ bank: s.bank, file: path.relative(dataDir, s.file), rows: s.rows, totalFen: s.totalFen, sha256: s.hash.digest('hex') }));
 }
 
 /**
