@@ -4,24 +4,13 @@
  * tab shows what each role may do; the working-day calendar marks the 2026 National Day holiday
  * and its make-up working Saturday. Chinese on a desktop, English on a phone.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { assertAccessible, assertNoHorizontalScroll, launchBrowser, newContext, PASSWORD, PHONE, SCREENSHOTS, screenshot, staffLogin, startServer, WIDE, type TestServer } from './browser.js';
+import type { Page } from 'playwright-core';
+import { assertAccessible, assertNoHorizontalScroll, browserSuite, newContext, PASSWORD, PHONE, SCREENSHOTS, screenshot, staffLogin, WIDE } from './browser.js';
 
-let server: TestServer;
-let browser: Browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const suite = browserSuite();
 
 async function shot(page: Page, name: string) {
   await assertNoHorizontalScroll(page, name);
@@ -30,11 +19,11 @@ async function shot(page: Page, name: string) {
 
 /** Signs in over the API (as another browser would) and returns the session cookie. */
 async function apiLogin(username: string, password: string): Promise<string | null> {
-  const res = await fetch(`${server.url}/api/auth/staff/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${suite.server.url}/api/auth/staff/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
   const cookie = res.headers.get('set-cookie');
   return res.status === 204 && cookie ? cookie.split(';')[0]! : null;
 }
-const meStatus = async (cookie: string) => (await fetch(`${server.url}/api/me`, { headers: { cookie } })).status;
+const meStatus = async (cookie: string) => (await fetch(`${suite.server.url}/api/me`, { headers: { cookie } })).status;
 
 /** Shows the given year in the calendar, whatever year it is today. */
 async function showYear(page: Page, year: number) {
@@ -49,10 +38,10 @@ async function showYear(page: Page, year: number) {
 }
 
 test('an administrator creates a reviewer, finds and disables them, and reads the roles and the 2026 calendar', { timeout: 300_000 }, async () => {
-  const ctx = await newContext(browser, { viewport: WIDE });
+  const ctx = await newContext(suite.browser, { viewport: WIDE });
   const page = await ctx.newPage();
-  await staffLogin(page, server.url, 'admin', PASSWORD);
-  await page.waitForURL(`${server.url}/staff/search`);
+  await staffLogin(page, suite.server.url, 'admin', PASSWORD);
+  await page.waitForURL(`${suite.server.url}/staff/search`);
   await page.getByTestId('nav-adminUsers').click();
   const list = page.getByTestId('user-list');
   await list.getByText('teller.hc').first().waitFor();
@@ -101,7 +90,7 @@ test('an administrator creates a reviewer, finds and disables them, and reads th
   await shot(page, '04-disabled-zh-desktop');
   assert.equal(await meStatus(reviewerCookie), 401, 'the disabled reviewer’s session ended');
   assert.equal(await apiLogin('rev.sun', generated), null, 'and they cannot sign in again');
-  const audit = await server.handle.db.selectFrom('audit_log').select('action').where('action', 'in', ['user.create', 'user.password_set', 'user.disable']).orderBy('seq').execute();
+  const audit = await suite.server.handle.db.selectFrom('audit_log').select('action').where('action', 'in', ['user.create', 'user.password_set', 'user.disable']).orderBy('seq').execute();
   assert.deepEqual(audit.map((a) => a.action), ['user.create', 'user.password_set', 'user.disable']);
 
   // The administrator's own account: the switch is locked.
@@ -144,11 +133,11 @@ test('an administrator creates a reviewer, finds and disables them, and reads th
   await ctx.close();
 
   // ---- English, on a phone.
-  const phone = await newContext(browser, { viewport: PHONE, lang: 'en' });
+  const phone = await newContext(suite.browser, { viewport: PHONE, lang: 'en' });
   const p = await phone.newPage();
-  await staffLogin(p, server.url, 'admin', PASSWORD);
-  await p.waitForURL(`${server.url}/staff/search`);
-  await p.goto(`${server.url}/admin/users`);
+  await staffLogin(p, suite.server.url, 'admin', PASSWORD);
+  await p.waitForURL(`${suite.server.url}/staff/search`);
+  await p.goto(`${suite.server.url}/admin/users`);
   const enRow = p.getByTestId('user-list').locator('tr', { hasText: 'rev.sun' });
   await enRow.getByText('Disabled').filter({ visible: true }).waitFor();
   await enRow.getByText('Reviewer').waitFor();
@@ -158,7 +147,7 @@ test('an administrator creates a reviewer, finds and disables them, and reads th
   await p.getByTestId('user-create').getByText('Generate a one-time password').waitFor();
   await shot(p, '08-create-en-phone');
   await p.getByRole('button', { name: 'Cancel', exact: true }).click();
-  await p.goto(`${server.url}/admin/calendars?year=2026`);
+  await p.goto(`${suite.server.url}/admin/calendars?year=2026`);
   const enNational = p.getByTestId('day-2026-10-01');
   await enNational.waitFor();
   assert.match((await enNational.getAttribute('title'))!, /National Day · Public holiday/);

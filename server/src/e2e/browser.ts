@@ -4,10 +4,12 @@
  * by playwright-core. The built web app (web/dist) is required: the test command
  * builds it first, and a missing build is a failure, never a skip.
  */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadConfig } from '../config.js';
@@ -22,7 +24,9 @@ import { createStaffUser } from '../modules/iam/service.js';
 import type { Role } from '../modules/iam/roles.js';
 import type { Db } from '../db/connect.js';
 
-export { PASSWORD } from '../test/fixtures.js';
+import { cookieFrom, PASSWORD } from '../test/fixtures.js';
+
+export { PASSWORD };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SERVER_ROOT = path.resolve(here, '../..');
@@ -96,6 +100,44 @@ export async function startServer(): Promise<TestServer> {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * A test file's server and browser, started before its tests and closed after them, with the
+ * API at hand for making data as staff and citizens would.
+ */
+export interface Suite {
+  server: TestServer;
+  browser: Browser;
+  /** Calls the API in this process as the holder of `cookie`; anything but a success fails the test. */
+  call(method: 'GET' | 'POST', url: string, cookie: string, payload?: object): Promise<any>;
+  staffCookie(username: string): Promise<string>;
+  citizenCookie(residentId: string): Promise<string>;
+}
+
+/** Registers the before/after hooks of a browser test file; `seed` makes its data once the server is up. */
+export function browserSuite(seed?: () => Promise<void>): Suite {
+  const suite: Suite = {
+    server: undefined as unknown as TestServer,
+    browser: undefined as unknown as Browser,
+    async call(method, url, cookie, payload) {
+      const res = await suite.server.app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
+      assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
+      return res.json();
+    },
+    staffCookie: async (username) => cookieFrom(await suite.server.app.inject({ method: 'POST', url: '/api/auth/staff/login', payload: { username, password: PASSWORD } })),
+    citizenCookie: async (residentId) => cookieFrom(await suite.server.app.inject({ method: 'POST', url: '/api/auth/citizen/login', payload: { residentId, password: PASSWORD } })),
+  };
+  before(async () => {
+    suite.server = await startServer();
+    suite.browser = await launchBrowser();
+    await seed?.();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+  });
+  return suite;
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -173,7 +215,8 @@ export async function citizenLogin(page: Page, base: string, residentId: string,
   await page.getByRole('tab', { name: /居民|Resident/ }).click();
   const panel = page.getByRole('tabpanel', { name: /居民|Resident/ });
   await panel.getByLabel(/^(身份证号|Resident ID number)$/).fill(residentId);
-  await panel.getByLabel(/^(密码|Password)$/).fill(password);
+  // By the form field's id: in English the sign-in method's option "Password" has the same label.
+  await panel.locator('input#citizen_password').fill(password);
   await panel.getByRole('button', { name: /^(登\s?录|Sign in)$/ }).click();
   await page.waitForURL(`${base}/me`);
 }

@@ -5,33 +5,23 @@
  * the approver then approves. And the applicant sees on their case that their poor rating
  * was followed up (outcome and date), while staff also read the supervisor's record.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { cookieFrom } from '../test/fixtures.js';
+import type { Page } from 'playwright-core';
 import { createStaffUser } from '../modules/iam/service.js';
 import { installTestItems } from '../modules/cases/testkit.js';
 import { PRINTOUT_ITEM, SUBSIDY_ITEM } from '../modules/cases/supervision-testkit.js';
-import { assertAccessible, assertNoHorizontalScroll, citizenLogin, launchBrowser, newContext, PASSWORD, PHONE, screenshot, staffLogin, startServer, WIDE, type TestServer } from './browser.js';
+import { assertAccessible, assertNoHorizontalScroll, browserSuite, citizenLogin, newContext, PASSWORD, PHONE, screenshot, staffLogin, WIDE } from './browser.js';
 
-let server: TestServer;
-let browser: Browser;
+const suite = browserSuite(seed);
+const { call, staffCookie, citizenCookie } = suite;
 let subsidy: { id: string; trackingNo: string };
 let printout: { id: string; trackingNo: string };
 const ids: Record<string, string> = {};
 
-async function inject(method: 'GET' | 'POST', url: string, cookie: string, payload?: object) {
-  const res = await server.app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
-  assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
-  return res.json();
-}
-const staffCookie = async (username: string) => cookieFrom(await server.app.inject({ method: 'POST', url: '/api/auth/staff/login', payload: { username, password: PASSWORD } }));
-const citizenCookie = async (residentId: string) => cookieFrom(await server.app.inject({ method: 'POST', url: '/api/auth/citizen/login', payload: { residentId, password: PASSWORD } }));
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  const db = server.handle.db;
+/** The data of these tests: staff users, and cases made through the API as tellers and citizens would make them. */
+async function seed() {
+  const db = suite.server.handle.db;
   await installTestItems(db, [SUBSIDY_ITEM, PRINTOUT_ITEM]);
   for (const [username, role, displayName] of [
     ['approver', 'approver', '吴审批'],
@@ -39,22 +29,17 @@ before(async () => {
   ] as const) {
     ids[username] = await createStaffUser(db, { username, displayName, password: PASSWORD, roles: [role], servicePointId: 'SP371000', scopeRegion: '3710' });
   }
-  const zhang = server.city.persons.zhang!;
+  const zhang = suite.server.city.persons.zhang!;
   // 张伟 (41) applies at the counter for the youth start-up subsidy: the age condition fails, the case waits for approval.
-  const body = await inject('POST', '/api/cases', await staffCookie('teller.hc'), { itemCode: SUBSIDY_ITEM.code, applicantId: zhang.personId, channel: 'counter', answers: {}, materials: [] });
+  const body = await call('POST', '/api/cases', await staffCookie('teller.hc'), { itemCode: SUBSIDY_ITEM.code, applicantId: zhang.personId, channel: 'counter', answers: {}, materials: [] });
   subsidy = { id: body.case.id, trackingNo: body.case.trackingNo };
   // A print-out on the phone, rated poorly, then followed up by the supervisor.
   const citizen = await citizenCookie(zhang.residentId);
-  const p = await inject('POST', '/api/cases', citizen, { itemCode: PRINTOUT_ITEM.code, channel: 'mobile', answers: {}, materials: [] });
+  const p = await call('POST', '/api/cases', citizen, { itemCode: PRINTOUT_ITEM.code, channel: 'mobile', answers: {}, materials: [] });
   printout = { id: p.case.id, trackingNo: p.case.trackingNo };
-  await inject('POST', `/api/cases/${printout.id}/rating`, citizen, { score: 1, comment: '页面提示不清楚' });
-  await inject('POST', `/api/ratings/${printout.id}/follow-up`, await staffCookie('supervisor'), { outcome: 'rectified', note: '已电话联系张先生致歉，打印页面已增加操作提示' });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+  await call('POST', `/api/cases/${printout.id}/rating`, citizen, { score: 1, comment: '页面提示不清楚' });
+  await call('POST', `/api/ratings/${printout.id}/follow-up`, await staffCookie('supervisor'), { outcome: 'rectified', note: '已电话联系张先生致歉，打印页面已增加操作提示' });
+}
 
 async function shot(page: Page, name: string) {
   await assertNoHorizontalScroll(page, name);
@@ -65,11 +50,11 @@ async function shot(page: Page, name: string) {
 const rule = (page: Page) => page.locator('[data-testid="trace-rule"][data-rule="under_40"]');
 
 test('an approver asks for an override with a reason, a supervisor confirms it, then the approver approves', { timeout: 300_000 }, async () => {
-  const db = server.handle.db;
-  const ctx = await newContext(browser, { viewport: WIDE });
+  const db = suite.server.handle.db;
+  const ctx = await newContext(suite.browser, { viewport: WIDE });
   const page = await ctx.newPage();
-  await staffLogin(page, server.url, 'approver', PASSWORD);
-  await page.waitForURL(`${server.url}/backoffice`);
+  await staffLogin(page, suite.server.url, 'approver', PASSWORD);
+  await page.waitForURL(`${suite.server.url}/backoffice`);
   await page.getByRole('link', { name: subsidy.trackingNo }).click();
   await page.getByTestId('claim').click();
   await page.getByTestId('action-approve').waitFor();
@@ -109,11 +94,11 @@ test('an approver asks for an override with a reason, a supervisor confirms it, 
   await assertAccessible(page, 'pending override');
 
   // The same, on a phone in English.
-  const phone = await newContext(browser, { viewport: PHONE, lang: 'en' });
+  const phone = await newContext(suite.browser, { viewport: PHONE, lang: 'en' });
   const small = await phone.newPage();
-  await staffLogin(small, server.url, 'approver', PASSWORD);
-  await small.waitForURL(`${server.url}/backoffice`);
-  await small.goto(`${server.url}/backoffice/cases/${subsidy.id}`);
+  await staffLogin(small, suite.server.url, 'approver', PASSWORD);
+  await small.waitForURL(`${suite.server.url}/backoffice`);
+  await small.goto(`${suite.server.url}/backoffice/cases/${subsidy.id}`);
   await rule(small).getByTestId('override-status').getByText('Awaiting a second person').waitFor();
   await small.getByTestId('action-blocked').getByText('“Approve” is blocked').waitFor();
   assert.match(await small.getByTestId('action-blocked').innerText(), /Under 40/);
@@ -122,11 +107,11 @@ test('an approver asks for an override with a reason, a supervisor confirms it, 
   await phone.close();
 
   // The second person: the supervisor confirms it on the supervision page.
-  const sup = await newContext(browser, { viewport: WIDE });
+  const sup = await newContext(suite.browser, { viewport: WIDE });
   const supPage = await sup.newPage();
-  await staffLogin(supPage, server.url, 'supervisor', PASSWORD);
-  await supPage.waitForURL(`${server.url}/supervision`);
-  await supPage.goto(`${server.url}/supervision?tab=overrides`);
+  await staffLogin(supPage, suite.server.url, 'supervisor', PASSWORD);
+  await supPage.waitForURL(`${suite.server.url}/supervision`);
+  await supPage.goto(`${suite.server.url}/supervision?tab=overrides`);
   const entry = supPage.getByTestId('override-entry').filter({ hasText: subsidy.trackingNo });
   assert.match(await entry.innerText(), new RegExp(reason));
   await entry.getByTestId('override-confirm').click();
@@ -161,14 +146,14 @@ test('an approver asks for an override with a reason, a supervisor confirms it, 
 });
 
 test('the applicant sees their poor rating was followed up; staff also read the record', { timeout: 180_000 }, async () => {
-  const zhang = server.city.persons.zhang!;
+  const zhang = suite.server.city.persons.zhang!;
   const note = '已电话联系张先生致歉，打印页面已增加操作提示';
   for (const lang of ['zh-CN', 'en'] as const) {
     // Signed in in Chinese (the login helper reads the Chinese form), then switched.
-    const ctx = await newContext(browser, { viewport: PHONE });
+    const ctx = await newContext(suite.browser, { viewport: PHONE });
     const page = await ctx.newPage();
-    await citizenLogin(page, server.url, zhang.residentId, PASSWORD);
-    await page.goto(`${server.url}/me/cases/${printout.id}`);
+    await citizenLogin(page, suite.server.url, zhang.residentId, PASSWORD);
+    await page.goto(`${suite.server.url}/me/cases/${printout.id}`);
     if (lang === 'en') await page.getByTestId('lang-switch').click();
     const fu = page.getByTestId('rating-follow-up');
     await fu.getByText(lang === 'en' ? 'Followed up' : '已回访').waitFor();
@@ -181,11 +166,11 @@ test('the applicant sees their poor rating was followed up; staff also read the 
     await assertAccessible(page, `followed up ${lang}`);
     await ctx.close();
   }
-  const ctx = await newContext(browser, { viewport: WIDE });
+  const ctx = await newContext(suite.browser, { viewport: WIDE });
   const page = await ctx.newPage();
-  await staffLogin(page, server.url, 'teller.hc', PASSWORD);
+  await staffLogin(page, suite.server.url, 'teller.hc', PASSWORD);
   await page.waitForURL(/\/staff\/search$/);
-  await page.goto(`${server.url}/staff/cases/${printout.id}`);
+  await page.goto(`${suite.server.url}/staff/cases/${printout.id}`);
   const read = page.getByTestId('rating-read');
   await read.getByText('已回访').waitFor();
   const text = await read.innerText();

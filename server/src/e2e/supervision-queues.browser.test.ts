@@ -4,35 +4,25 @@
  * supervises sees their own request but cannot confirm it. Data is made through the API, as the
  * tellers, approvers and citizens would make it.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { cookieFrom } from '../test/fixtures.js';
+import type { Page } from 'playwright-core';
 import { createStaffUser } from '../modules/iam/service.js';
 import { installTestItems } from '../modules/cases/testkit.js';
 import { PRINTOUT_ITEM, SUBSIDY_ITEM } from '../modules/cases/supervision-testkit.js';
-import { assertAccessible, assertNoHorizontalScroll, launchBrowser, newContext, PASSWORD, PHONE, screenshot, staffLogin, startServer, WIDE, type TestServer } from './browser.js';
+import { assertAccessible, assertNoHorizontalScroll, browserSuite, newContext, PASSWORD, PHONE, screenshot, staffLogin, WIDE } from './browser.js';
 
-let server: TestServer;
-let browser: Browser;
+const suite = browserSuite(seed);
+const { call, staffCookie, citizenCookie } = suite;
 let zhangCase: { id: string; trackingNo: string };
 let wangCase: { id: string; trackingNo: string };
 let poorRating: { id: string; trackingNo: string };
 let overrideId: string;
 let ownOverrideId: string;
 
-async function inject(method: 'GET' | 'POST', url: string, cookie: string, payload?: object) {
-  const res = await server.app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) });
-  assert.ok(res.statusCode < 300, `${method} ${url}: ${res.statusCode} ${res.body}`);
-  return res.json();
-}
-const staffCookie = async (username: string) => cookieFrom(await server.app.inject({ method: 'POST', url: '/api/auth/staff/login', payload: { username, password: PASSWORD } }));
-const citizenCookie = async (residentId: string) => cookieFrom(await server.app.inject({ method: 'POST', url: '/api/auth/citizen/login', payload: { residentId, password: PASSWORD } }));
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  const db = server.handle.db;
+/** The data of these tests: staff users, and cases made through the API as tellers and citizens would make them. */
+async function seed() {
+  const db = suite.server.handle.db;
   await installTestItems(db, [SUBSIDY_ITEM, PRINTOUT_ITEM]);
   for (const [username, roles] of [
     ['supervisor', ['supervisor']],
@@ -41,31 +31,26 @@ before(async () => {
   ] as const) {
     await createStaffUser(db, { username, displayName: username === 'supervisor' ? '周监督' : username === 'approver' ? '吴审批' : '郑科长', password: PASSWORD, roles: [...roles], servicePointId: 'SP371000', scopeRegion: '3710' });
   }
-  const { zhang, li, wang } = server.city.persons;
+  const { zhang, li, wang } = suite.server.city.persons;
   // Two subsidy applications taken at the counter; both fail the age condition and wait at approval.
   const counter = async (teller: string, personId: string) => {
-    const body = await inject('POST', '/api/cases', await staffCookie(teller), { itemCode: SUBSIDY_ITEM.code, applicantId: personId, channel: 'counter', answers: {}, materials: [] });
+    const body = await call('POST', '/api/cases', await staffCookie(teller), { itemCode: SUBSIDY_ITEM.code, applicantId: personId, channel: 'counter', answers: {}, materials: [] });
     return { id: body.case.id as string, trackingNo: body.case.trackingNo as string };
   };
   zhangCase = await counter('teller.hc', zhang!.personId);
   wangCase = await counter('teller.wd', wang!.personId);
-  overrideId = (await inject('POST', `/api/cases/${zhangCase.id}/overrides`, await staffCookie('approver'), { ruleId: 'under_40', reason: '受理延误导致申请时已满四十周岁，经核实按受理日计算' })).id;
-  ownOverrideId = (await inject('POST', `/api/cases/${wangCase.id}/overrides`, await staffCookie('approver.sup'), { ruleId: 'under_40', reason: '退役军人自主创业，按政策放宽年龄' })).id;
+  overrideId = (await call('POST', `/api/cases/${zhangCase.id}/overrides`, await staffCookie('approver'), { ruleId: 'under_40', reason: '受理延误导致申请时已满四十周岁，经核实按受理日计算' })).id;
+  ownOverrideId = (await call('POST', `/api/cases/${wangCase.id}/overrides`, await staffCookie('approver.sup'), { ruleId: 'under_40', reason: '退役军人自主创业，按政策放宽年龄' })).id;
   // Print-outs done at once on the phone, then rated: one poor (张伟), one very good (李娜).
   const rated = async (residentId: string, score: number, comment: string) => {
     const cookie = await citizenCookie(residentId);
-    const body = await inject('POST', '/api/cases', cookie, { itemCode: PRINTOUT_ITEM.code, channel: 'mobile', answers: {}, materials: [] });
-    await inject('POST', `/api/cases/${body.case.id}/rating`, cookie, { score, comment });
+    const body = await call('POST', '/api/cases', cookie, { itemCode: PRINTOUT_ITEM.code, channel: 'mobile', answers: {}, materials: [] });
+    await call('POST', `/api/cases/${body.case.id}/rating`, cookie, { score, comment });
     return { id: body.case.id as string, trackingNo: body.case.trackingNo as string };
   };
   poorRating = await rated(zhang!.residentId, 1, '页面提示不清楚，打印了三次才成功');
   await rated(li!.residentId, 5, '很方便');
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+}
 
 async function shot(page: Page, name: string) {
   await assertNoHorizontalScroll(page, name);
@@ -73,11 +58,11 @@ async function shot(page: Page, name: string) {
 }
 
 test('a supervisor confirms an override asked for by an approver and follows up a poor rating', { timeout: 300_000 }, async () => {
-  const db = server.handle.db;
-  const ctx = await newContext(browser, { viewport: WIDE });
+  const db = suite.server.handle.db;
+  const ctx = await newContext(suite.browser, { viewport: WIDE });
   const page = await ctx.newPage();
-  await staffLogin(page, server.url, 'supervisor', PASSWORD);
-  await page.waitForURL(`${server.url}/supervision`);
+  await staffLogin(page, suite.server.url, 'supervisor', PASSWORD);
+  await page.waitForURL(`${suite.server.url}/supervision`);
   await page.getByTestId('overdue-board').waitFor();
 
   // ---- 待复核的例外: both pending overrides of the city; the approver's is confirmed.
@@ -164,11 +149,11 @@ test('a supervisor confirms an override asked for by an approver and follows up 
 
 test('the approver who asked for an override sees it on a phone but cannot confirm it', { timeout: 180_000 }, async () => {
   for (const lang of ['zh-CN', 'en'] as const) {
-    const ctx = await newContext(browser, { viewport: PHONE, lang });
+    const ctx = await newContext(suite.browser, { viewport: PHONE, lang });
     const page = await ctx.newPage();
-    await staffLogin(page, server.url, 'approver.sup', PASSWORD);
-    await page.waitForURL(`${server.url}/backoffice`);
-    await page.goto(`${server.url}/supervision?tab=overrides`);
+    await staffLogin(page, suite.server.url, 'approver.sup', PASSWORD);
+    await page.waitForURL(`${suite.server.url}/backoffice`);
+    await page.goto(`${suite.server.url}/supervision?tab=overrides`);
     const own = page.getByTestId('override-entry').filter({ hasText: wangCase.trackingNo });
     await own.waitFor();
     await own.getByTestId('override-own').getByText(lang === 'en' ? 'You asked for this override: someone else must confirm it.' : '这是您提出的例外，须由另一人确认。').waitFor();
@@ -184,6 +169,6 @@ test('the approver who asked for an override sees it on a phone but cannot confi
     await assertAccessible(page, `ratings phone ${lang}`);
     await ctx.close();
   }
-  const still = await server.handle.db.selectFrom('overrides').select('status').where('id', '=', ownOverrideId).executeTakeFirstOrThrow();
+  const still = await suite.server.handle.db.selectFrom('overrides').select('status').where('id', '=', ownOverrideId).executeTakeFirstOrThrow();
   assert.equal(still.status, 'requested');
 });

@@ -6,6 +6,7 @@ import { api, ApiError } from '../api';
 import { useApi } from '../useApi';
 import { useSession } from '../session';
 import { ErrorBox } from '../components/ErrorBox';
+import { useAction } from '../components/useAction';
 import { Loading } from '../components/Loading';
 import { SimpleTable } from '../components/SimpleTable';
 import './AdminUsersPage.css';
@@ -130,8 +131,7 @@ function CreateDrawer({ open, onClose, onCreated, roles, scopeOptions, defaultSc
   const { t } = useTranslation();
   const [form] = Form.useForm<CreateValues>();
   const screens = Grid.useBreakpoint();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   // Made, but its password not yet set (the second call failed): the next submit only sets it.
   const [made, setMade] = useState<Account | null>(null);
   const mode = Form.useWatch('passwordMode', form);
@@ -142,24 +142,20 @@ function CreateDrawer({ open, onClose, onCreated, roles, scopeOptions, defaultSc
     setMade(null);
     form.resetFields();
     form.setFieldsValue({ passwordMode: 'generate', roles: [], scopeRegion: defaultScope });
-  }, [open, form, defaultScope]);
+  }, [open, form, defaultScope, setError]);
 
   async function submit(v: CreateValues) {
-    setBusy(true);
-    setError(null);
-    try {
-      const account =
-        made ??
-        (await api<Account>('POST', '/api/users', { username: v.username.trim(), displayName: v.displayName.trim(), roles: v.roles, scopeRegion: v.scopeRegion, servicePointId: v.servicePointId }, { 'idempotency-key': crypto.randomUUID() }));
-      setMade(account);
-      const res = await api<{ generatedPassword?: string }>('POST', `/api/users/${account.userId}/password`, v.passwordMode === 'set' ? { password: v.password } : {});
-      onCreated(account, res.generatedPassword ?? null);
-    } catch (e) {
-      setError(e);
-      showFieldErrors(form, e);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const account =
+          made ??
+          (await api<Account>('POST', '/api/users', { username: v.username.trim(), displayName: v.displayName.trim(), roles: v.roles, scopeRegion: v.scopeRegion, servicePointId: v.servicePointId }, { 'idempotency-key': crypto.randomUUID() }));
+        setMade(account);
+        const res = await api<{ generatedPassword?: string }>('POST', `/api/users/${account.userId}/password`, v.passwordMode === 'set' ? { password: v.password } : {});
+        onCreated(account, res.generatedPassword ?? null);
+      },
+      (e) => showFieldErrors(form, e),
+    );
   }
 
   return (
@@ -221,8 +217,7 @@ function EditDialog({ account, onClose, onSaved, onPassword, roles, scopeOptions
   const { t } = useTranslation();
   const { me } = useSession();
   const [form] = Form.useForm<EditValues>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const self = account !== null && account.userId === me?.userId;
 
   useEffect(() => {
@@ -231,40 +226,28 @@ function EditDialog({ account, onClose, onSaved, onPassword, roles, scopeOptions
       form.resetFields();
       form.setFieldsValue({ displayName: account.displayName, roles: account.roles, scopeRegion: account.scopeRegion ?? undefined, servicePointId: account.servicePointId ?? undefined, enabled: !account.disabled });
     }
-  }, [account, form]);
+  }, [account, form, setError]);
 
   async function save(v: EditValues) {
     if (!account) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const body: Record<string, unknown> = { version: account.version };
-      if (v.displayName.trim() !== account.displayName) body['displayName'] = v.displayName.trim();
-      if ([...v.roles].sort().join() !== [...account.roles].sort().join()) body['roles'] = v.roles;
-      if (v.scopeRegion !== account.scopeRegion) body['scopeRegion'] = v.scopeRegion;
-      if (v.servicePointId !== account.servicePointId) body['servicePointId'] = v.servicePointId;
-      if (v.enabled === account.disabled) body['disabled'] = !v.enabled;
-      onSaved(await api<Account>('PATCH', `/api/users/${account.userId}`, body, { 'idempotency-key': crypto.randomUUID() }));
-    } catch (e) {
-      setError(e);
-      showFieldErrors(form, e);
-    } finally {
-      setBusy(false);
-    }
+    const body: Record<string, unknown> = { version: account.version };
+    if (v.displayName.trim() !== account.displayName) body['displayName'] = v.displayName.trim();
+    if ([...v.roles].sort().join() !== [...account.roles].sort().join()) body['roles'] = v.roles;
+    if (v.scopeRegion !== account.scopeRegion) body['scopeRegion'] = v.scopeRegion;
+    if (v.servicePointId !== account.servicePointId) body['servicePointId'] = v.servicePointId;
+    if (v.enabled === account.disabled) body['disabled'] = !v.enabled;
+    await run(
+      async () => onSaved(await api<Account>('PATCH', `/api/users/${account.userId}`, body, { 'idempotency-key': crypto.randomUUID() })),
+      (e) => showFieldErrors(form, e),
+    );
   }
 
   async function resetPassword() {
     if (!account) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const res = await api<{ generatedPassword?: string }>('POST', `/api/users/${account.userId}/password`, {});
       if (res.generatedPassword) onPassword(account, res.generatedPassword);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

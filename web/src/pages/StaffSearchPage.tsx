@@ -3,11 +3,13 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { Alert, Button, Card, Form, Grid, Input, Modal, Table, Typography, type TableColumnsType } from 'antd';
 import { EyeOutlined } from '@ant-design/icons';
 import { useTranslation } from 'react-i18next';
-import { api, messageOf, type PersonFull, type PersonMasked } from '../api';
+import { api, type PersonFull, type PersonMasked } from '../api';
 import { useSession } from '../session';
 import { useRegionNames } from '../components/regions';
 import { PersonDetails } from '../components/PersonDetails';
 import { CounterIdentify } from '../components/CounterIdentify';
+import { ErrorBox } from '../components/ErrorBox';
+import { useAction } from '../components/useAction';
 
 /** The server's default page of results: reaching it means there may be more. */
 const SEARCH_LIMIT = 20;
@@ -18,29 +20,20 @@ interface SearchResult {
 }
 
 function UnmaskModal({ person, onClose, regionName }: { person: PersonMasked | null; onClose(): void; regionName: (code: string) => string }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const [form] = Form.useForm<{ reason: string }>();
   const [full, setFull] = useState<PersonFull | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
     setFull(null);
     setError(null);
     form.resetFields();
-  }, [person, form]);
+  }, [person, form, setError]);
 
   async function onFinish({ reason }: { reason: string }) {
     if (!person) return;
-    setBusy(true);
-    setError(null);
-    try {
-      setFull(await api<PersonFull>('POST', `/api/persons/${person.personId}/unmask`, { reason: reason.trim() }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => setFull(await api<PersonFull>('POST', `/api/persons/${person.personId}/unmask`, { reason: reason.trim() })));
   }
 
   return (
@@ -72,7 +65,7 @@ function UnmaskModal({ person, onClose, regionName }: { person: PersonMasked | n
       ) : (
         <>
           <Alert type="warning" showIcon title={t('unmask.notice')} style={{ marginBottom: 16 }} />
-          {error ? <Alert type="error" showIcon role="alert" title={messageOf(error, i18n.language)} style={{ marginBottom: 16 }} /> : null}
+          <ErrorBox error={error} testId="unmask-error" />
           <Form form={form} layout="vertical" onFinish={onFinish} requiredMark={false} name="unmask">
             <Form.Item
               label={t('unmask.reason')}
@@ -89,7 +82,7 @@ function UnmaskModal({ person, onClose, regionName }: { person: PersonMasked | n
 }
 
 export default function StaffSearchPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { me } = useSession();
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
@@ -180,7 +173,7 @@ export default function StaffSearchPage() {
       <Typography.Paragraph type="secondary" style={{ marginTop: 8 }}>
         {t('search.hint')}
       </Typography.Paragraph>
-      {error ? <Alert type="error" showIcon role="alert" title={messageOf(error, i18n.language)} style={{ marginBottom: 16 }} /> : null}
+      <ErrorBox error={error} />
       {result && (
         <>
           <Typography.Paragraph role="status" data-testid="result-count">

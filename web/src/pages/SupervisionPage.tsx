@@ -1,4 +1,4 @@
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useMemo, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { Card, Flex, Statistic, Tabs, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
@@ -131,6 +131,18 @@ export default function SupervisionPage() {
     </Flex>
   );
   const count = (n: number | undefined) => (n ? t('supervision.tabCount', { count: n }) : '');
+  const queueTab = (key: string, label: string, heading: string, queue: ReactNode) => ({
+    key,
+    label: <span data-testid={`tab-${key}`}>{label}</span>,
+    children: (
+      <section aria-labelledby={`${key}-heading`}>
+        <h2 id={`${key}-heading`} className="tb-h2" style={{ marginBottom: 8 }}>
+          {heading}
+        </h2>
+        {queue}
+      </section>
+    ),
+  });
 
   return (
     <Card>
@@ -143,30 +155,8 @@ export default function SupervisionPage() {
         data-testid="supervision-tabs"
         items={[
           { key: 'overdue', label: t('supervision.tabOverdue'), children: overdue },
-          {
-            key: 'overrides',
-            label: <span data-testid="tab-overrides">{t('supervision.tabOverrides') + count(pending.data?.items.length)}</span>,
-            children: (
-              <section aria-labelledby="overrides-heading">
-                <h2 id="overrides-heading" className="tb-h2" style={{ marginBottom: 8 }}>
-                  {t('overrides.heading')}
-                </h2>
-                <OverrideQueue onChanged={pending.reload} />
-              </section>
-            ),
-          },
-          {
-            key: 'ratings',
-            label: <span data-testid="tab-ratings">{t('supervision.tabRatings') + count(ratings.data?.counts.open)}</span>,
-            children: (
-              <section aria-labelledby="ratings-heading">
-                <h2 id="ratings-heading" className="tb-h2" style={{ marginBottom: 8 }}>
-                  {t('ratings.heading')}
-                </h2>
-                <RatingsPanel onChanged={ratings.reload} />
-              </section>
-            ),
-          },
+          queueTab('overrides', t('supervision.tabOverrides') + count(pending.data?.items.length), t('overrides.heading'), <OverrideQueue onChanged={pending.reload} />),
+          queueTab('ratings', t('supervision.tabRatings') + count(ratings.data?.counts.open), t('ratings.heading'), <RatingsPanel onChanged={ratings.reload} />),
         ]}
       />
     </Card>

@@ -32,7 +32,8 @@ export async function listCases(db: Db, p: Principal, q: { status?: string; item
 /**
  * What a case detail shows beyond the case row. `audience` is who reads it: a citizen gets
  * the outcome and date of their poor rating's follow-up (差评回访) but not the supervisor's
- * record of it or staff names; staff get both.
+ * record of it or staff names, and of each override only its rule, status and dates; staff
+ * get everything.
  */
 export async function caseDetail(db: Db, c: CaseRow, audience: 'citizen' | 'staff') {
   const staff = audience === 'staff';
@@ -47,7 +48,7 @@ export async function caseDetail(db: Db, c: CaseRow, audience: 'citizen' | 'staf
       .select(['r.score', 'r.comment', 'r.created_at', 'f.outcome', 'f.note', 'f.followed_up_at', 'fu.display_name as followed_up_by_name'])
       .where('r.case_id', '=', c.id)
       .executeTakeFirst(),
-    overridesOf(db, c.id, { names: staff }),
+    overridesOf(db, c.id, audience),
     flagContext(db),
   ]);
   const followUp = rating?.followed_up_at

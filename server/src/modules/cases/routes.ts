@@ -173,9 +173,11 @@ const OverrideSchema = Type.Object({
   note: Type.Union([Type.String(), Type.Null()]),
 });
 
-/** On a case's own page: the names of who asked and who decided (null for a citizen reader). */
+/** On a case's own page: the names of who asked and who decided; for a citizen reader the reason, note, staff ids and names are null. */
 const CaseOverrideSchema = Type.Object({
   ...OverrideSchema.properties,
+  reason: Type.Union([Type.String(), Type.Null()]),
+  requestedBy: Type.Union([Type.String(), Type.Null()]),
   requestedByName: Type.Union([Type.String(), Type.Null()]),
   decidedByName: Type.Union([Type.String(), Type.Null()]),
 });
@@ -636,7 +638,7 @@ export async function casesRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const c = await loadVisibleCase(app, request, (request.params as { id: string }).id);
-      return { items: await overridesOf(app.db, c.id, { names: request.principal!.kind !== 'citizen' }) };
+      return { items: await overridesOf(app.db, c.id, request.principal!.kind === 'citizen' ? 'citizen' : 'staff') };
     },
   );
 }

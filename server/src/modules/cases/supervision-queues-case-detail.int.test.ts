@@ -1,7 +1,8 @@
 /**
  * What the case detail says about the supervision queues: who asked for and who decided an
- * override (by name, for staff), and that a poor rating was followed up — the outcome and
- * date for the applicant, the supervisor's record and name for staff only.
+ * override and why (staff only; the applicant sees its rule, status and dates), and that a
+ * poor rating was followed up — the outcome and date for the applicant, the supervisor's
+ * record and name for staff only.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +34,7 @@ async function detail(cookie: string, caseId: string) {
 }
 
 describe('overrides on the case detail', () => {
-  test('staff see who asked and who decided by name; the applicant sees the override without staff names', async () => {
+  test('staff see who asked and who decided by name and why; the applicant sees only the rule, status and dates', async () => {
     const zhang = t.city.persons.zhang!;
     const teller = await t.staffCookie('teller.hc');
     const made = await call(teller, 'POST', '/api/cases', { itemCode: SUBSIDY_ITEM.code, applicantId: zhang.personId, channel: 'counter', answers: {}, materials: [] });
@@ -59,12 +60,17 @@ describe('overrides on the case detail', () => {
     const listed = await call(approver, 'GET', `/api/cases/${caseId}/overrides`);
     assert.deepEqual(listed.json().items, o);
 
+    // The applicant: which rule, where it stands and when; not the internal reason, the note or who (by id or name).
     const citizen = await t.citizenCookie(zhang.residentId);
     const own = (await detail(citizen, caseId)).overrides;
-    assert.equal(own[0].status, 'approved');
-    assert.equal(own[0].requestedByName, null);
-    assert.equal(own[0].decidedByName, null);
-    assert.equal((await call(citizen, 'GET', `/api/cases/${caseId}/overrides`)).json().items[0].decidedByName, null);
+    assert.deepEqual(own, [
+      { id: o[0].id, caseId, ruleId: 'under_40', status: 'approved', requestedAt: o[0].requestedAt, decidedAt: o[0].decidedAt, reason: null, requestedBy: null, decidedBy: null, note: null, requestedByName: null, decidedByName: null },
+    ]);
+    const ownListed = await call(citizen, 'GET', `/api/cases/${caseId}/overrides`);
+    assert.deepEqual(ownListed.json().items, own);
+    for (const body of [JSON.stringify(own), ownListed.body]) {
+      for (const secret of [o[0].reason, o[0].note, o[0].requestedBy, o[0].decidedBy]) assert.ok(!body.includes(secret), `the applicant does not get ${secret}`);
+    }
   });
 });
 

@@ -4,18 +4,9 @@
  * an instant item that finishes at once, so the applicant can rate it.
  */
 import type { ServiceItem } from '../catalogue/types.js';
-import { TEST_ITEM } from './testkit.js';
+import { step, TEST_ITEM } from './testkit.js';
 
 const EMPLOYMENT_LAW = { law: '《中华人民共和国就业促进法》', article: '第七条', effectiveFrom: '2008-01-01' };
-
-const step = (key: 'accept' | 'approve', role: string, scope: 'service_point' | 'central', days: number) => ({
-  key,
-  name: { zh: key, en: key },
-  role,
-  scope,
-  statutoryDays: days * 2,
-  promisedDays: days,
-});
 
 /** Accepted at the counter, approved centrally; 张伟 (41) and 王建国 (63) fail its condition, 李娜 (35) meets it. */
 export const SUBSIDY_ITEM: ServiceItem & { effectiveFrom: string } = {

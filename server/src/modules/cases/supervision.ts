@@ -182,16 +182,20 @@ export async function decideOverride(db: Db, ctx: Ctx, decidedBy: string, overri
   });
 }
 
-export interface CaseOverrideView extends OverrideView {
+/** An override as a case shows it; for its applicant the staff-only parts are null. */
+export interface CaseOverrideView extends Omit<OverrideView, 'reason' | 'requestedBy'> {
+  reason: string | null;
+  requestedBy: string | null;
   requestedByName: string | null;
   decidedByName: string | null;
 }
 
 /**
- * A case's overrides, oldest first. Staff see who asked and who decided by name; a citizen
- * reading their own case does not get the staff members' names.
+ * A case's overrides, oldest first. Staff see who asked and who decided, by name, and why. A
+ * citizen reading their own case sees only what concerns them: which rule, where it stands and
+ * when; the internal reason, the decision note and staff ids and names stay with staff.
  */
-export async function overridesOf(db: Db, caseId: string, opts: { names: boolean } = { names: true }): Promise<CaseOverrideView[]> {
+export async function overridesOf(db: Db, caseId: string, audience: 'citizen' | 'staff'): Promise<CaseOverrideView[]> {
   const rows = await db
     .selectFrom('overrides as o')
     .leftJoin('users as rq', 'rq.user_id', 'o.requested_by')
@@ -202,7 +206,11 @@ export async function overridesOf(db: Db, caseId: string, opts: { names: boolean
     .orderBy('o.requested_at')
     .orderBy('o.id')
     .execute();
-  return rows.map((r) => ({ ...presentOverride(r), requestedByName: opts.names ? r.requested_by_name : null, decidedByName: opts.names ? r.decided_by_name : null }));
+  return rows.map((r) => {
+    const o = presentOverride(r);
+    if (audience === 'staff') return { ...o, requestedByName: r.requested_by_name, decidedByName: r.decided_by_name };
+    return { ...o, reason: null, requestedBy: null, decidedBy: null, note: null, requestedByName: null, decidedByName: null };
+  });
 }
 
 /** Escalations not yet acknowledged, in a supervisor's region. */

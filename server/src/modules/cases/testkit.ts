@@ -12,7 +12,8 @@ import type { ServiceItem } from '../catalogue/types.js';
 
 const LAW = { law: '《中华人民共和国社会保险法》', article: '第十条', effectiveFrom: '2011-07-01' };
 
-const step = (key: 'accept' | 'review' | 'approve' | 'complete' | 'deliver', role: string, scope: 'service_point' | 'region' | 'central', days: number) => ({
+/** One step of a test item; the statutory limit is twice the promised one. */
+export const step = (key: 'accept' | 'review' | 'approve' | 'complete' | 'deliver', role: string, scope: 'service_point' | 'region' | 'central', days: number) => ({
   key,
   name: { zh: key, en: key },
   role,

@@ -168,43 +168,34 @@ export interface NewStaff {
 }
 
 export async function createStaffUser(db: Db, input: NewStaff): Promise<string> {
-  const userId = randomUUID();
-  await db
-    .insertInto('users')
-    .values({
-      user_id: userId,
-      kind: 'staff',
-      username: input.username.toLowerCase(),
-      person_id: null,
-      display_name: input.displayName,
-      password_hash: await hashPassword(input.password),
-      totp_secret: input.totpSecret ?? null,
-      roles: input.roles,
-      service_point_id: input.servicePointId,
-      scope_region: input.scopeRegion,
-      org_id: null,
-    })
-    .execute();
-  return userId;
+  return insertAccount(db, { ...input, totpSecret: input.totpSecret ?? null, orgId: null });
 }
 
 /** An employer's agent (单位经办人): signs in like staff, acts only for the one organisation. */
 export async function createEmployerAgent(db: Db, input: { username: string; displayName: string; password: string; orgId: string }): Promise<string> {
+  return insertAccount(db, { ...input, totpSecret: null, roles: ['employer_agent'], servicePointId: null, scopeRegion: null });
+}
+
+/** A username-and-password account (staff or an employer's agent); the username is kept in lower case. */
+async function insertAccount(
+  db: Db,
+  a: { username: string; displayName: string; password: string; totpSecret: string | null; roles: Role[]; servicePointId: string | null; scopeRegion: string | null; orgId: string | null },
+): Promise<string> {
   const userId = randomUUID();
   await db
     .insertInto('users')
     .values({
       user_id: userId,
       kind: 'staff',
-      username: input.username.toLowerCase(),
+      username: a.username.toLowerCase(),
       person_id: null,
-      display_name: input.displayName,
-      password_hash: await hashPassword(input.password),
-      totp_secret: null,
-      roles: ['employer_agent'],
-      service_point_id: null,
-      scope_region: null,
-      org_id: input.orgId,
+      display_name: a.displayName,
+      password_hash: await hashPassword(a.password),
+      totp_secret: a.totpSecret,
+      roles: a.roles,
+      service_point_id: a.servicePointId,
+      scope_region: a.scopeRegion,
+      org_id: a.orgId,
     })
     .execute();
   return userId;

@@ -1,13 +1,13 @@
 import { useState, type ReactNode } from 'react';
-import { Link } from 'react-router-dom';
-import { Alert, Button, Flex, Form, Input, Modal, Radio, Segmented, Statistic, Tag, Typography } from 'antd';
+import { Alert, Button, Flex, Form, Input, Radio, Segmented, Statistic, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api, messageOf } from '../../api';
+import { api } from '../../api';
 import { useApi } from '../../useApi';
 import { useSession } from '../../session';
 import { useRegionNames } from '../../components/regions';
 import { ErrorBox } from '../../components/ErrorBox';
-import { chinaTime, QueueEntry } from './common';
+import { FormDialog } from '../../components/FormDialog';
+import { chinaTime, QueueEntry, QueueList } from './common';
 
 const OUTCOMES = ['contacted', 'rectified', 'explained'] as const;
 type Outcome = (typeof OUTCOMES)[number];
@@ -39,67 +39,38 @@ export interface RatingCounts {
 type View = 'open' | 'followed_up' | 'all';
 
 function FollowUpDialog({ rating, onClose, onDone }: { rating: RatingEntry | null; onClose(): void; onDone(r: RatingEntry): void }) {
-  const { t, i18n } = useTranslation();
-  const [form] = Form.useForm<{ outcome: Outcome; note: string }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  // One key per dialog: a double click or a retry after a lost answer records one follow-up.
-  const [key, setKey] = useState(() => crypto.randomUUID());
-
-  async function onFinish(v: { outcome: Outcome; note: string }) {
-    if (!rating) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await api<RatingEntry>('POST', `/api/ratings/${rating.id}/follow-up`, { outcome: v.outcome, note: v.note.trim() }, { 'idempotency-key': key }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
-
+  const { t } = useTranslation();
   return (
-    <Modal
+    <FormDialog<{ outcome: Outcome; note: string }>
       open={rating !== null}
-      onCancel={onClose}
-      afterOpenChange={(open) => {
-        if (open) {
-          form.resetFields();
-          setError(null);
-          setKey(crypto.randomUUID());
-        }
-      }}
+      onClose={onClose}
       title={t('ratings.followUpTitle', { no: rating?.trackingNo ?? '' })}
-      destroyOnHidden
-      footer={[
-        <Button key="cancel" onClick={onClose}>
-          {t('ratings.cancel')}
-        </Button>,
-        <Button key="ok" type="primary" loading={busy} onClick={() => form.submit()} data-testid="follow-up-submit">
-          {t('ratings.save')}
-        </Button>,
-      ]}
+      name="follow-up"
+      testId="follow-up"
+      cancelText={t('ratings.cancel')}
+      okText={t('ratings.save')}
+      initialValues={{ outcome: 'contacted' }}
+      intro={rating?.comment && <Typography.Paragraph>“{rating.comment}”</Typography.Paragraph>}
+      onSubmit={async (v, key) => {
+        if (!rating) return;
+        onDone(await api<RatingEntry>('POST', `/api/ratings/${rating.id}/follow-up`, { outcome: v.outcome, note: v.note.trim() }, { 'idempotency-key': key }));
+      }}
     >
-      {rating?.comment && <Typography.Paragraph>“{rating.comment}”</Typography.Paragraph>}
-      {error ? <Alert type="error" showIcon role="alert" title={messageOf(error, i18n.language)} style={{ marginBottom: 16 }} data-testid="follow-up-error" /> : null}
-      <Form form={form} layout="vertical" onFinish={onFinish} requiredMark={false} name="follow-up" initialValues={{ outcome: 'contacted' }}>
-        <Form.Item label={t('ratings.outcome')} name="outcome" rules={[{ required: true }]}>
-          <Radio.Group aria-label={t('ratings.outcome')} data-testid="follow-up-outcome">
-            <Flex vertical gap={4}>
-              {OUTCOMES.map((o) => (
-                <Radio key={o} value={o}>
-                  {t(`ratings.outcomes.${o}`)}
-                </Radio>
-              ))}
-            </Flex>
-          </Radio.Group>
-        </Form.Item>
-        <Form.Item label={t('ratings.note')} name="note" rules={[{ required: true, whitespace: true, message: t('ratings.noteRequired') }]}>
-          <Input.TextArea rows={3} maxLength={1000} showCount placeholder={t('ratings.notePlaceholder')} data-testid="follow-up-note" />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Form.Item label={t('ratings.outcome')} name="outcome" rules={[{ required: true }]}>
+        <Radio.Group aria-label={t('ratings.outcome')} data-testid="follow-up-outcome">
+          <Flex vertical gap={4}>
+            {OUTCOMES.map((o) => (
+              <Radio key={o} value={o}>
+                {t(`ratings.outcomes.${o}`)}
+              </Radio>
+            ))}
+          </Flex>
+        </Radio.Group>
+      </Form.Item>
+      <Form.Item label={t('ratings.note')} name="note" rules={[{ required: true, whitespace: true, message: t('ratings.noteRequired') }]}>
+        <Input.TextArea rows={3} maxLength={1000} showCount placeholder={t('ratings.notePlaceholder')} data-testid="follow-up-note" />
+      </Form.Item>
+    </FormDialog>
   );
 }
 
@@ -127,7 +98,6 @@ export function RatingsPanel({ onChanged }: { onChanged?: () => void }) {
   const [following, setFollowing] = useState<RatingEntry | null>(null);
   const [saved, setSaved] = useState<RatingEntry | null>(null);
   const counts = res.data?.counts;
-  const items = res.data?.items ?? [];
   const rate = counts?.satisfactionRate;
 
   return (
@@ -160,56 +130,52 @@ export function RatingsPanel({ onChanged }: { onChanged?: () => void }) {
       />
       {saved && <Alert type="success" showIcon role="status" title={t('ratings.saved', { no: saved.trackingNo })} data-testid="follow-up-done" closable={{ onClose: () => setSaved(null) }} />}
       <ErrorBox error={res.error} onRetry={res.reload} />
-      {items.length === 0 ? (
-        <Typography.Paragraph type="secondary" data-testid="ratings-empty">
-          {res.loading ? t('app.loading') : view === 'open' ? t('ratings.noneOpen') : view === 'followed_up' ? t('ratings.noneDone') : t('ratings.none')}
-        </Typography.Paragraph>
-      ) : (
-        <ul className="tb-queue" data-testid="rating-list" aria-label={t('ratings.heading')}>
-          {items.map((r) => {
-            const where = r.servicePointName ?? t(`channels.${r.channel}`, { defaultValue: r.channel });
-            const facts: [string, ReactNode][] = [
-              [t('ratings.score'), <Stars score={r.score} />],
-              [t('ratings.comment'), r.comment ?? <Typography.Text type="secondary">{t('ratings.noComment')}</Typography.Text>],
-              [t('ratings.where'), `${where} · ${regionName(r.regionCode)}`],
-              [t('ratings.ratedAt'), chinaTime(r.ratedAt, i18n.language)],
-            ];
-            if (r.followUp) {
-              facts.push(
-                [t('ratings.outcome'), t(`ratings.outcomes.${r.followUp.outcome}`)],
-                [t('ratings.note'), r.followUp.note],
-                [t('ratings.followedBy'), `${r.followUp.byName ?? '—'} · ${chinaTime(r.followUp.at, i18n.language)}`],
-              );
-            }
-            return (
-              <QueueEntry
-                key={r.id}
-                testId="rating-entry"
-                head={
-                  <>
-                    <Link to={`/backoffice/cases/${r.caseId}`} className="tb-mono">
-                      {r.trackingNo}
-                    </Link>
-                    <span>{r.itemName}</span>
-                    {r.poor && (
-                      <Tag color={r.status === 'open' ? 'red' : 'green'} style={{ color: 'rgba(0,0,0,0.88)' }}>
-                        {r.status === 'open' ? t('ratings.statusOpen') : t('ratings.statusDone')}
-                      </Tag>
-                    )}
-                  </>
-                }
-                facts={facts}
-              >
-                {r.status === 'open' && mayFollowUp && (
-                  <Button type="primary" onClick={() => setFollowing(r)} data-testid="follow-up">
-                    {t('ratings.followUp')}
-                  </Button>
-                )}
-              </QueueEntry>
+      <QueueList
+        items={res.data?.items ?? []}
+        loading={res.loading}
+        empty={view === 'open' ? t('ratings.noneOpen') : view === 'followed_up' ? t('ratings.noneDone') : t('ratings.none')}
+        label={t('ratings.heading')}
+        testId="rating-list"
+        emptyTestId="ratings-empty"
+      >
+        {(r) => {
+          const where = r.servicePointName ?? t(`channels.${r.channel}`, { defaultValue: r.channel });
+          const facts: [string, ReactNode][] = [
+            [t('ratings.score'), <Stars score={r.score} />],
+            [t('ratings.comment'), r.comment ?? <Typography.Text type="secondary">{t('ratings.noComment')}</Typography.Text>],
+            [t('ratings.where'), `${where} · ${regionName(r.regionCode)}`],
+            [t('ratings.ratedAt'), chinaTime(r.ratedAt, i18n.language)],
+          ];
+          if (r.followUp) {
+            facts.push(
+              [t('ratings.outcome'), t(`ratings.outcomes.${r.followUp.outcome}`)],
+              [t('ratings.note'), r.followUp.note],
+              [t('ratings.followedBy'), `${r.followUp.byName ?? '—'} · ${chinaTime(r.followUp.at, i18n.language)}`],
             );
-          })}
-        </ul>
-      )}
+          }
+          return (
+            <QueueEntry
+              key={r.id}
+              testId="rating-entry"
+              of={r}
+              tag={
+                r.poor && (
+                  <Tag color={r.status === 'open' ? 'red' : 'green'} style={{ color: 'rgba(0,0,0,0.88)' }}>
+                    {r.status === 'open' ? t('ratings.statusOpen') : t('ratings.statusDone')}
+                  </Tag>
+                )
+              }
+              facts={facts}
+            >
+              {r.status === 'open' && mayFollowUp && (
+                <Button type="primary" onClick={() => setFollowing(r)} data-testid="follow-up">
+                  {t('ratings.followUp')}
+                </Button>
+              )}
+            </QueueEntry>
+          );
+        }}
+      </QueueList>
       <FollowUpDialog
         rating={following}
         onClose={() => setFollowing(null)}

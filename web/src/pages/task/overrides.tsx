@@ -3,10 +3,10 @@
  * reason; someone else confirms or refuses it on the supervision page. Until a failed rule
  * has a confirmed override, the case cannot pass its deciding step.
  */
-import { useState } from 'react';
-import { Alert, Button, Form, Input, Modal, Tag, Typography } from 'antd';
+import { Button, Form, Input, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
-import { api, messageOf } from '../../api';
+import { api } from '../../api';
+import { FormDialog } from '../../components/FormDialog';
 import { loc, type Localised } from '../../types';
 import { chinaTime } from '../supervision/common';
 
@@ -82,64 +82,32 @@ export function RuleOverrideStatus({ rule, override, canRequest, onRequest }: { 
 /** Asks for an override of one failed rule; the reason is required (5 characters at least, as the server says). */
 export function RequestOverrideDialog({ caseId, rule, onClose, onDone }: { caseId: string; rule: FailedRule | null; onClose(): void; onDone(rule: FailedRule): void }) {
   const { t, i18n } = useTranslation();
-  const [form] = Form.useForm<{ reason: string }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  // One key per opening: a double click or a retry after a lost answer asks once.
-  const [key, setKey] = useState(() => crypto.randomUUID());
-  const ruleName = rule ? loc(rule.name, i18n.language) : '';
-
-  async function onFinish({ reason }: { reason: string }) {
-    if (!rule) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api('POST', `/api/cases/${caseId}/overrides`, { ruleId: rule.ruleId, reason: reason.trim() }, { 'idempotency-key': key });
-      onDone(rule);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
-
   return (
-    <Modal
+    <FormDialog<{ reason: string }>
       open={rule !== null}
-      onCancel={onClose}
-      afterOpenChange={(open) => {
-        // Cleared once closed, not on opening: what is typed while the dialog animates in stays.
-        if (!open) {
-          form.resetFields();
-          setError(null);
-          setKey(crypto.randomUUID());
-        }
+      onClose={onClose}
+      title={t('overrideRequest.title', { rule: rule ? loc(rule.name, i18n.language) : '' })}
+      name="request-override"
+      testId="override"
+      cancelText={t('overrideRequest.cancel')}
+      okText={t('overrideRequest.submit')}
+      intro={<Typography.Paragraph>{t('overrideRequest.intro')}</Typography.Paragraph>}
+      onSubmit={async ({ reason }, key) => {
+        if (!rule) return;
+        await api('POST', `/api/cases/${caseId}/overrides`, { ruleId: rule.ruleId, reason: reason.trim() }, { 'idempotency-key': key });
+        onDone(rule);
       }}
-      title={t('overrideRequest.title', { rule: ruleName })}
-      destroyOnHidden
-      footer={[
-        <Button key="cancel" onClick={onClose}>
-          {t('overrideRequest.cancel')}
-        </Button>,
-        <Button key="ok" type="primary" loading={busy} onClick={() => form.submit()} data-testid="override-submit">
-          {t('overrideRequest.submit')}
-        </Button>,
-      ]}
     >
-      <Typography.Paragraph>{t('overrideRequest.intro')}</Typography.Paragraph>
-      {error ? <Alert type="error" showIcon role="alert" title={messageOf(error, i18n.language)} style={{ marginBottom: 16 }} data-testid="override-error" /> : null}
-      <Form form={form} layout="vertical" onFinish={onFinish} requiredMark={false} name="request-override">
-        <Form.Item
-          label={t('overrideRequest.reason')}
-          name="reason"
-          rules={[
-            { required: true, whitespace: true, message: t('overrideRequest.reasonRequired') },
-            { validator: async (_, v?: string) => (!v?.trim() || v.trim().length >= 5 ? undefined : Promise.reject(new Error(t('overrideRequest.reasonShort')))) },
-          ]}
-        >
-          <Input.TextArea rows={4} maxLength={1000} showCount placeholder={t('overrideRequest.reasonPlaceholder')} data-testid="override-reason" />
-        </Form.Item>
-      </Form>
-    </Modal>
+      <Form.Item
+        label={t('overrideRequest.reason')}
+        name="reason"
+        rules={[
+          { required: true, whitespace: true, message: t('overrideRequest.reasonRequired') },
+          { validator: async (_, v?: string) => (!v?.trim() || v.trim().length >= 5 ? undefined : Promise.reject(new Error(t('overrideRequest.reasonShort')))) },
+        ]}
+      >
+        <Input.TextArea rows={4} maxLength={1000} showCount placeholder={t('overrideRequest.reasonPlaceholder')} data-testid="override-reason" />
+      </Form.Item>
+    </FormDialog>
   );
 }
