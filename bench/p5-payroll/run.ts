@@ -50,7 +50,7 @@ async function generate(c: pg.Client): Promise<number> {
       'p5', 'p', date '1940-01-01' + (i % 9000), case when i % 2 = 0 then 'M' else 'F' end, '371002', '371002001'
     from generate_series(1, ${RETIREES}) i`);
   await c.query(`
-    insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, decision_ref)
+    insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, account_name, decision_ref)
     select md5('b5-' || i)::uuid, md5('p5-' || i)::uuid, 'pension',
       to_char(date '2008-01-01' + make_interval(months => i % 226), 'YYYY-MM'), null,
       150000 + (i::bigint * 7919) % 250000, 20000 + (i::bigint * 104729) % 130000,
@@ -61,7 +61,8 @@ async function generate(c: pg.Client): Promise<number> {
       -- monthly rhythm: the suspended, and 1 in 200 reinstated after missing two months
       -- (arrears due), both paid through August.
       case when i % 200 = 7 or i % 100 = 0 then '2026-08' end,
-      (array['ICBC','CCB','ABC','BOC','WHCB'])[1 + i % 5], 'SSC' || lpad(i::text, 12, '0'), 'P5-' || i
+      (array['ICBC','CCB','ABC','BOC','WHCB'])[1 + i % 5], 'SSC' || lpad(i::text, 12, '0'),
+      (array['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + i % 10] || (array['秀英','建国','桂兰','志强','玉梅','德胜','淑珍','国华'])[1 + (i / 10) % 8], 'P5-' || i
     from generate_series(1, ${RETIREES}) i`);
   // Yearly adjustments of 2025 and 2026 for pensions that started before each year.
   await c.query(`
@@ -75,8 +76,8 @@ async function generate(c: pg.Client): Promise<number> {
     insert into payroll_runs (run_id, month, status, chunk_size, chunks_total, chunks_done, payments, total_fen, files, run_by, released_by, released_at, finished_at)
     values (md5('p5-run-2026-10')::uuid, '2026-10', 'released', ${CHUNK}, 0, 0, 0, 0, '[]', 'bench', 'bench-2', now(), now())`);
   await c.query(`
-    insert into benefit_payments (run_id, person_id, benefit_id, kind, month, regular_fen, arrears_months, arrears_fen, total_fen, bank_code, account_no)
-    select md5('p5-run-2026-10')::uuid, b.person_id, b.benefit_id, b.kind, '2026-10', b.basic_fen + b.account_fen, 0, 0, b.basic_fen + b.account_fen, b.bank_code, b.account_no
+    insert into benefit_payments (run_id, person_id, benefit_id, kind, month, regular_fen, arrears_months, arrears_fen, total_fen, bank_code, account_no, payee_name)
+    select md5('p5-run-2026-10')::uuid, b.person_id, b.benefit_id, b.kind, '2026-10', b.basic_fen + b.account_fen, 0, 0, b.basic_fen + b.account_fen, b.bank_code, b.account_no, b.account_name
     from benefits b where b.status = 'active' and b.paid_through is null order by b.person_id`);
   await c.query('vacuum analyze persons, benefits, benefit_adjustments, benefit_payments, payroll_runs');
   return (performance.now() - t0) / 1000;
@@ -99,6 +100,9 @@ async function main() {
 
     // The reference: one INSERT … SELECT with only the arithmetic of a month's payment.
     await c.query('create table p5_reference (person_id uuid, total_fen bigint)');
+    // Each side starts right after a checkpoint, so neither pays for the other's (or the
+    // generator's) dirty pages, nor gets a checkpoint's full-page images in its WAL by chance.
+    await c.query('checkpoint');
     const referenceSeconds = await q(
       c,
       `insert into p5_reference
@@ -109,6 +113,7 @@ async function main() {
 
     let chunks = 0;
     let chunksDoneAt = 0;
+    await c.query('checkpoint');
     const t0 = performance.now();
     if (process.env.SKIP_RUN) {
       // Data only (with KEEP_DB, for EXPLAIN): close the connections so the process ends.

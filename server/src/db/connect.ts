@@ -22,6 +22,30 @@ export function pgPoolOf(db: Db): pg.Pool | undefined {
   return pgPools.get(db);
 }
 
+/**
+ * Runs `fn` on one pooled PostgreSQL connection, given both as the raw client (for COPY
+ * streams) and as a Kysely instance bound to that same connection, so a Kysely
+ * transaction and a COPY can share one transaction.
+ */
+export async function withPgClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient, db: Db) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // Kysely asks its "pool" for a connection per query or transaction: always this one.
+  const borrowed = { query: client.query.bind(client), release: () => undefined };
+  const one = { connect: async () => borrowed, end: async () => undefined };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: one as unknown as pg.Pool }) });
+  let failed = false;
+  try {
+    return await fn(client, db);
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    await db.destroy();
+    // A connection left in an unknown state (failed COPY, aborted transaction) is not reused.
+    client.release(failed);
+  }
+}
+
 export interface DbHandle {
   db: Db;
   kind: 'postgres' | 'pglite';

@@ -135,7 +135,7 @@ export async function seedInsuranceHistory(db: Db): Promise<InsuranceSeedSummary
   // ≈ 7,500.00 × (1 + index 0.6–1.4) / 2 × years × 1 %; account part ≈ months × 400.00 / 139.
   s.pensions = await n(
     db,
-    sql`insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, decision_ref)
+    sql`insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, account_name, decision_ref)
       select md5('PEN' || s.person_id::text)::uuid, s.person_id, 'pension', to_char(s.since, 'YYYY-MM'), null,
         case when s.insurance_type = 'pension_employee'
              then (750000::bigint * (160 + (hashtext(s.person_id::text)::bigint & 2147483647) % 80) / 200) * s.prior_months / 1200
@@ -144,7 +144,7 @@ export async function seedInsuranceHistory(db: Db): Promise<InsuranceSeedSummary
         case when (hashtext('S' || s.person_id::text)::bigint & 2147483647) % 200 = 0 then 'suspended' else 'active' end,
         case when (hashtext('S' || s.person_id::text)::bigint & 2147483647) % 200 = 0 then '2026-09' end,
         case when (hashtext('S' || s.person_id::text)::bigint & 2147483647) % 200 = 0 then '2026-08' else ${LAST_MONTH} end,
-        (${BANKS})[1 + (hashtext(s.person_id::text)::bigint & 2147483647) % 5], 'SSC' || coalesce(c.card_no, substr(md5(s.person_id::text), 1, 12)), 'DEMO-LEGACY'
+        (${BANKS})[1 + (hashtext(s.person_id::text)::bigint & 2147483647) % 5], 'SSC' || coalesce(c.card_no, substr(md5(s.person_id::text), 1, 12)), (select name from persons where person_id = s.person_id), 'DEMO-LEGACY'
       from insured_status s
       left join lateral (select card_no from ss_cards where person_id = s.person_id and status = 'active' limit 1) c on true
       where s.status = 'retired' and s.insurance_type in ('pension_employee', 'pension_resident')
@@ -159,9 +159,9 @@ export async function seedInsuranceHistory(db: Db): Promise<InsuranceSeedSummary
   // in the last year draw 12 months of 90 % of the minimum wage (1,980.00).
   s.unemploymentBenefits = await n(
     db,
-    sql`insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, decision_ref)
+    sql`insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, account_name, decision_ref)
       select md5('UNE' || s.person_id::text)::uuid, s.person_id, 'unemployment', to_char(s.since, 'YYYY-MM'), to_char(s.since + interval '11 months', 'YYYY-MM'), 198000, 0,
-        'active', null, ${LAST_MONTH}, (${BANKS})[1 + (hashtext(s.person_id::text)::bigint & 2147483647) % 5], 'SSC' || coalesce(c.card_no, substr(md5(s.person_id::text), 1, 12)), 'DEMO-LEGACY'
+        'active', null, ${LAST_MONTH}, (${BANKS})[1 + (hashtext(s.person_id::text)::bigint & 2147483647) % 5], 'SSC' || coalesce(c.card_no, substr(md5(s.person_id::text), 1, 12)), (select name from persons where person_id = s.person_id), 'DEMO-LEGACY'
       from insured_status s
       left join lateral (select card_no from ss_cards where person_id = s.person_id and status = 'active' limit 1) c on true
       where s.insurance_type = 'unemployment' and s.status = 'stopped' and s.since > ${LAST_DAY}::date - interval '11 months'

@@ -32,7 +32,7 @@ function presentBenefit(b: { benefit_id: string; person_id: string; kind: string
   return { benefitId: b.benefit_id, personId: b.person_id, kind: b.kind, startMonth: b.start_month, endMonth: b.end_month, basicFen: b.basic_fen, accountFen: b.account_fen, status: b.status, suspendedFrom: b.suspended_from, paidThrough: b.paid_through, bankCode: b.bank_code, decisionRef: b.decision_ref };
 }
 
-async function insertBenefit(db: Db, kind: 'pension' | 'unemployment', v: { personId: string; startMonth: string; endMonth: string | null; basicFen: number; accountFen: number; decisionRef: string; bankCode?: string | undefined; accountNo?: string | undefined }, actor: Actor) {
+async function insertBenefit(db: Db, kind: 'pension' | 'unemployment', v: { personId: string; startMonth: string; endMonth: string | null; basicFen: number; accountFen: number; decisionRef: string; bankCode?: string | undefined; accountNo?: string | undefined; accountName?: string | undefined }, actor: Actor) {
   if (!isMonth(v.startMonth)) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/startMonth', reason: 'YYYY-MM' }] });
   for (const [k, n] of [['basicFen', v.basicFen], ['accountFen', v.accountFen]] as const) {
     if (!Number.isInteger(n) || n < 0) throw new AppError('VALIDATION_FAILED', { errors: [{ field: `/body/${k}`, reason: '非负整数（分）/ a non-negative integer of fen' }] });
@@ -44,7 +44,7 @@ async function insertBenefit(db: Db, kind: 'pension' | 'unemployment', v: { pers
     const benefitId = uuid7();
     const row = await trx
       .insertInto('benefits')
-      .values({ benefit_id: benefitId, person_id: v.personId, kind, start_month: v.startMonth, end_month: v.endMonth, basic_fen: v.basicFen, account_fen: v.accountFen, suspended_from: null, paid_through: null, bank_code: pay.bankCode, account_no: pay.accountNo, decision_ref: v.decisionRef })
+      .values({ benefit_id: benefitId, person_id: v.personId, kind, start_month: v.startMonth, end_month: v.endMonth, basic_fen: v.basicFen, account_fen: v.accountFen, suspended_from: null, paid_through: null, bank_code: pay.bankCode, account_no: pay.accountNo, account_name: v.accountName ?? person.name, decision_ref: v.decisionRef })
       .onConflict((oc) => oc.columns(['person_id', 'kind']).where('status', '<>', 'ended').doNothing())
       .returningAll()
       .executeTakeFirst();
@@ -63,14 +63,14 @@ async function insertBenefit(db: Db, kind: 'pension' | 'unemployment', v: { pers
 }
 
 /** Starts a pension (basic + personal-account parts, monthly, in fen) from `startMonth`. Called by the retirement case. */
-export async function startPension(db: Db, input: { personId: string; startMonth: string; basicFen: number; accountFen: number; decisionRef: string; bankCode?: string; accountNo?: string }, actor: Actor) {
+export async function startPension(db: Db, input: { personId: string; startMonth: string; basicFen: number; accountFen: number; decisionRef: string; bankCode?: string; accountNo?: string; accountName?: string }, actor: Actor) {
   return insertBenefit(db, 'pension', { ...input, endMonth: null }, actor);
 }
 
 /** Starts an unemployment benefit of `monthlyFen` for `months` months from `startMonth`. Called by the unemployment case. */
-export async function startUnemploymentBenefit(db: Db, input: { personId: string; startMonth: string; months: number; monthlyFen: number; decisionRef: string; bankCode?: string; accountNo?: string }, actor: Actor) {
+export async function startUnemploymentBenefit(db: Db, input: { personId: string; startMonth: string; months: number; monthlyFen: number; decisionRef: string; bankCode?: string; accountNo?: string; accountName?: string }, actor: Actor) {
   if (!Number.isInteger(input.months) || input.months < 1 || input.months > 24) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/months', reason: '1–24 (社会保险法第四十六条)' }] });
-  return insertBenefit(db, 'unemployment', { personId: input.personId, startMonth: input.startMonth, endMonth: addMonths(input.startMonth, input.months - 1), basicFen: input.monthlyFen, accountFen: 0, decisionRef: input.decisionRef, bankCode: input.bankCode, accountNo: input.accountNo }, actor);
+  return insertBenefit(db, 'unemployment', { personId: input.personId, startMonth: input.startMonth, endMonth: addMonths(input.startMonth, input.months - 1), basicFen: input.monthlyFen, accountFen: 0, decisionRef: input.decisionRef, bankCode: input.bankCode, accountNo: input.accountNo, accountName: input.accountName }, actor);
 }
 
 /** The running benefit, locked, with the month it is really paid through (see paidThrough). */

@@ -379,6 +379,35 @@ test('yearly pension adjustment adds fixed + linked amount from January for pens
   assert.equal(pay.arrears_fen, 7 * 400_000 + 12 * 406_500 + 10 * 413_065);
 });
 
+test('bank files hold every payment once with the name on its account, even when a chunk\'s file part is lost or damaged', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-payroll-'));
+  const p = await newPerson('1959-03-03');
+  // Paid into a guardian's account: the file carries the account's name, not the retiree's.
+  await startPension(h.db, { personId: p.person_id, startMonth: '2026-12', basicFen: 210_000, accountFen: 40_000, decisionRef: 'G-1', bankCode: 'BOC', accountNo: 'SSC990001', accountName: '王"大",明' }, actor);
+  const damage = (chunkNo: number) => {
+    const dir = path.join(dataDir, 'payroll', '2026-12');
+    // PostgreSQL keeps each chunk's rows as a part (PGlite writes the files in one pass).
+    for (const d of fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('parts-')) : []) {
+      const part = path.join(dir, d, `chunk-${String(chunkNo).padStart(6, '0')}.csv`);
+      if (!fs.existsSync(part)) continue;
+      if (chunkNo === 0) fs.rmSync(part); // lost: written again from the run
+      else fs.writeFileSync(part, fs.readFileSync(part).subarray(0, 10)); // cut inside a record
+    }
+  };
+  const run = await runPayroll(h.db, { month: '2026-12', dataDir, chunkSize: 3, parallel: 1, afterChunk: (n) => { if (n < 2) damage(n); } }, actor);
+  const pays = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', run.runId).execute();
+  assert.ok(pays.length >= 10, `${pays.length} payments`);
+  const lines = run.files.flatMap((f) => fs.readFileSync(path.join(dataDir, f.file), 'utf8').split('\n').slice(1, -1));
+  assert.equal(lines.length, pays.length);
+  assert.deepEqual(lines.map((l) => l.split(',').at(-1)).sort(), pays.map((x) => `${x.person_id}:${x.kind}`).sort());
+  assert.equal(run.files.reduce((t, f) => t + f.totalFen, 0), run.totalFen);
+  const guardian = lines.filter((l) => l.includes(p.person_id));
+  assert.equal(guardian.length, 1);
+  // The comma becomes a space; the quotes survive the CSV quoting.
+  assert.match(guardian[0]!, /^SSC990001,"?王"{1,2}大"{1,2} 明"?,2500\.00,2026-12,2500\.00,0\.00,0,/);
+  assert.ok(!fs.readdirSync(path.join(dataDir, 'payroll', '2026-12')).some((f) => f.startsWith('parts-')), 'parts are removed once the files are written');
+});
+
 test('the citizens of the small city keep their rights summary (the old API still answers)', async () => {
   const s = await rightsSummary(h.db, city.persons.zhang!.personId);
   assert.deepEqual(s.insurances, []);

@@ -262,4 +262,20 @@ export const migrations: Record<string, Migration> = {
       await sql`drop index benefit_adjustments_person`.execute(db);
     },
   },
+  '202611272101_payee_name': {
+    async up(db: Kysely<any>) {
+      // The name on the paying account (账户名) belongs to the benefit: it is what the bank
+      // checks, recorded when the account is, and it need not be the retiree's own (a
+      // guardian's account). A payment carries the name it was sent with, so a bank file
+      // is written from the payment alone, in the same pass that computes it.
+      await sql`alter table benefits add column account_name text`.execute(db);
+      await sql`update benefits b set account_name = p.name from persons p where p.person_id = b.person_id`.execute(db);
+      await sql`alter table benefits alter column account_name set not null`.execute(db);
+      await sql`alter table benefit_payments add column payee_name text not null default ''`.execute(db);
+      await sql`update benefit_payments x set payee_name = p.name from persons p where p.person_id = x.person_id`.execute(db);
+      await sql`alter table benefit_payments alter column payee_name drop default`.execute(db);
+      await sql`drop index benefits_payroll`.execute(db);
+      await sql`create index benefits_payroll on benefits (person_id) include (kind, benefit_id, start_month, end_month, paid_through, basic_fen, account_fen, bank_code, account_no, account_name) where status = 'active'`.execute(db);
+    },
+  },
 };

@@ -2,15 +2,16 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
-import { sql } from 'kysely';
+import { Readable, Writable } from 'node:stream';
+import type pg from 'pg';
+import { sql, type RawBuilder } from 'kysely';
 import { to as copyTo } from 'pg-copy-streams';
-import { pgPoolOf, type Db } from '../../db/connect.js';
+import { pgPoolOf, withPgClient, type Db } from '../../db/connect.js';
 import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
 import { appendAudit, type Actor } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
-import { isMonth } from './money.js';
+import { addMonths, isMonth } from './money.js';
 
 /**
  * The monthly benefit payroll (待遇发放).
@@ -30,10 +31,13 @@ import { isMonth } from './money.js';
  * go month by month: a run opens only when the previous one is computed and no later
  * month has been run.
  *
- * Then one CSV per paying bank is written under <dataDir>/payroll/<month>/ in one
- * streaming pass over the run (COPY … TO STDOUT on PostgreSQL, split by bank here;
- * keyset pages on PGlite), with row counts, totals and SHA-256 recorded on the run,
- * checked against the run's own count and total. The files go to the banks only after a
+ * Then one CSV per paying bank is written under <dataDir>/payroll/<month>/. On
+ * PostgreSQL the chunk's insert itself returns the file rows (COPY (INSERT … RETURNING)
+ * TO STDOUT), kept as the chunk's part once it committed; the parts are split by bank
+ * after the last chunk (a part that is missing or damaged is written from the run).
+ * On PGlite one pass over the run in keyset pages. Row counts, totals and SHA-256 are
+ * recorded on the run, checked against the run's own count and total. Within a bank's
+ * file rows follow the chunks, not strictly person order. The files go to the banks only after a
  * second person with 'payroll.release' signs the totals off (two-person rule); release
  * checks that the files are still exactly what was computed.
  */
@@ -75,6 +79,34 @@ async function previousRun(db: Db, month: string) {
   return db.selectFrom('payroll_runs').select(['run_id', 'month', 'status']).where('month', '<', month).orderBy('month', 'desc').limit(1).executeTakeFirst();
 }
 
+/** Above this many running benefits, chunk boundaries come from a sample (see chunkBounds). */
+const SAMPLE_BOUNDS_ABOVE = 200_000;
+
+/**
+ * Where chunks start: every chunkSize-th person with a running benefit, in person-id
+ * order. Counting them exactly is a pass over all of them (half a second at 600,000);
+ * for a large table the boundaries are the quantiles of a sample of its pages
+ * (TABLESAMPLE SYSTEM, about 30,000 rows), so chunks hold about chunkSize persons each —
+ * all a chunk needs: it is a unit of work, and the ranges still cover every person id.
+ */
+async function chunkBounds(trx: Db, chunkSize: number): Promise<{ chunk_no: number; lo: string }[]> {
+  const est = await sql<{ n: number }>`select reltuples::float8 as n from pg_class where oid = 'benefits'::regclass`.execute(trx);
+  const tuples = Number(est.rows[0]?.n ?? -1);
+  if (tuples > SAMPLE_BOUNDS_ABOVE) {
+    const percent = Math.min(100, (100 * 30_000) / tuples);
+    const sample = (await sql<{ person_id: string }>`select person_id from benefits tablesample system (${sql.lit(percent)}) where status = 'active' order by person_id`.execute(trx)).rows;
+    const estimated = (sample.length * 100) / percent;
+    const count = Math.max(1, Math.ceil(estimated / chunkSize));
+    if (sample.length >= count * 100) return Array.from({ length: count }, (_, i) => ({ chunk_no: i, lo: sample[Math.floor((i * sample.length) / count)]!.person_id }));
+  }
+  // Read in person order from the index benefits_payroll: no sort.
+  const exact = await sql<{ chunk_no: number; lo: string }>`
+    select (rn / ${chunkSize})::int as chunk_no, person_id as lo
+    from (select person_id, row_number() over (order by person_id) - 1 as rn from (select distinct person_id from benefits where status = 'active') d) x
+    where rn % ${chunkSize} = 0 order by 1`.execute(trx);
+  return exact.rows;
+}
+
 /** Creates the run and its chunks, or returns the existing run of the month. */
 async function openRun(db: Db, month: string, chunkSize: number, actor: Actor) {
   return db.transaction().execute(async (trx) => {
@@ -87,13 +119,7 @@ async function openRun(db: Db, month: string, chunkSize: number, actor: Actor) {
     const prev = await previousRun(trx, month);
     if (prev && prev.status === 'running') throw new AppError('PAYROLL_OUT_OF_ORDER', { detail: `The ${prev.month} payroll is not finished: run it again to resume it first` });
     const runId = uuid7();
-    // Chunk boundaries: every chunkSize-th person with a running benefit, in person-id
-    // order (read in that order from the index benefits_payroll: no sort).
-    const bounds = await sql<{ chunk_no: number; lo: string }>`
-      select (rn / ${chunkSize})::int as chunk_no, person_id as lo
-      from (select person_id, row_number() over (order by person_id) - 1 as rn from (select distinct person_id from benefits where status = 'active') d) x
-      where rn % ${chunkSize} = 0 order by 1`.execute(trx);
-    const chunks = bounds.rows;
+    const chunks = await chunkBounds(trx, chunkSize);
     const run = await trx
       .insertInto('payroll_runs')
       .values({ run_id: runId, month, status: 'running', chunk_size: chunkSize, chunks_total: chunks.length, chunks_done: 0, payments: 0, total_fen: 0, files: JSON.stringify([]), run_by: actor.userId, released_by: null, released_at: null, finished_at: null })
@@ -138,38 +164,46 @@ interface PreviousRun {
  */
 function chunkStatement(runId: string, month: string, prev: PreviousRun | undefined, lo: string, hi: string, last: boolean) {
   const m = sql.lit(month);
+  const mBefore = sql.lit(addMonths(month, -1));
   const M = mi(`'${month}'`);
   const inRange = (col: string) => sql`${sql.raw(col)} >= ${lo}::uuid and ${sql.raw(col)} ${sql.raw(last ? '<=' : '<')} ${hi}::uuid`;
   const paidBefore = prev
     ? sql`select person_id, kind, benefit_id from benefit_payments where run_id = ${prev.runId}::uuid and ${inRange('person_id')}`
     : sql`select null::uuid as person_id, null::text as kind, null::uuid as benefit_id where false`;
   const pm = sql.lit(prev?.month ?? '0000-00');
+  // Months are compared as 'YYYY-MM' text, which sorts as time; month arithmetic (the
+  // costly part per row) is done only for the rare payments with arrears.
+  const firstM = sql`greatest(${mi('d.start_month')}, coalesce(${mi('d.pt')} + 1, 0))`;
+  const lastM = sql`least(${M}, coalesce(${mi('d.end_month')}, ${M}))`;
+  // The first due month is before the run month: max(start, paid through + 1) < month.
+  const inArrears = sql`(d.start_month < ${m} and (d.pt is null or d.pt < ${mBefore}))`;
+  const arrearsMonths = sql`(least(${lastM}, ${M} - 1) - ${firstM} + 1)`;
   // One pipeline, nothing materialised: due months, regular amount, arrears, insert.
   return sql`
-    insert into benefit_payments (run_id, person_id, benefit_id, kind, month, regular_fen, arrears_months, arrears_fen, total_fen, bank_code, account_no)
-    select ${runId}::uuid, person_id, benefit_id, kind, ${m}, regular, arrears_months, arrears, regular + arrears, bank_code, account_no
+    insert into benefit_payments as p (run_id, person_id, benefit_id, kind, month, regular_fen, arrears_months, arrears_fen, total_fen, bank_code, account_no, payee_name)
+    select ${runId}::uuid, person_id, benefit_id, kind, ${m}, regular, arrears_months, arrears, regular + arrears, bank_code, account_no, account_name
     from (
-      select d.person_id, d.benefit_id, d.kind, d.bank_code, d.account_no,
-        case when d.last_m = ${M} then d.amount + coalesce(adj.upto, 0) else 0 end as regular,
-        greatest(0, least(d.last_m, ${M} - 1) - d.first_m + 1) as arrears_months,
+      select d.person_id, d.benefit_id, d.kind, d.bank_code, d.account_no, d.account_name,
+        -- The run month is due unless the benefit ended before it.
+        case when d.end_month is null or d.end_month >= ${m} then d.amount + coalesce(adj.upto, 0) else 0 end as regular,
+        case when ${inArrears} then ${arrearsMonths} else 0 end as arrears_months,
         -- Arrears (rare): each missed month at that month's own amount, i.e. the amount for
         -- every missed month plus each adjustment for the missed months it was in force.
-        case when d.first_m < ${M} then
-          (least(d.last_m, ${M} - 1) - d.first_m + 1) * d.amount + coalesce((
-            select sum(x.amount_fen * greatest(0, least(d.last_m, ${M} - 1) - greatest(d.first_m, ${mi('x.effective_month')}) + 1))::bigint
+        case when ${inArrears} then
+          ${arrearsMonths} * d.amount + coalesce((
+            select sum(x.amount_fen * greatest(0, least(${lastM}, ${M} - 1) - greatest(${firstM}, ${mi('x.effective_month')}) + 1))::bigint
             from benefit_adjustments x where x.benefit_id = d.benefit_id), 0)
         else 0 end as arrears
       from (
-        select b.benefit_id, b.person_id, b.kind, b.bank_code, b.account_no, b.basic_fen + b.account_fen as amount,
-          greatest(${mi('b.start_month')}, coalesce(${mi('t.paid_through')} + 1, 0)) as first_m,
-          least(${M}, coalesce(${mi('b.end_month')}, ${M})) as last_m
+        select b.benefit_id, b.person_id, b.kind, b.bank_code, b.account_no, b.account_name, b.basic_fen + b.account_fen as amount, b.start_month, b.end_month,
+          -- Paid through: the stored month, or the previous run's month if it paid this benefit.
+          greatest(b.paid_through, case when pp.benefit_id is not null then least(${pm}, coalesce(b.end_month, ${pm})) end) as pt
         from benefits b
         left join (${paidBefore}) pp on pp.person_id = b.person_id and pp.kind = b.kind and pp.benefit_id = b.benefit_id
-        cross join lateral (select greatest(b.paid_through, case when pp.benefit_id is not null then least(${pm}, coalesce(b.end_month, ${pm})) end) as paid_through) t
         where b.status = 'active' and ${inRange('b.person_id')} and b.start_month <= ${m}
-          and (t.paid_through is null or t.paid_through < ${m})
           -- A chunk done twice (a crash between its commit and the caller noticing) pays nothing twice.
           and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and c.person_id = b.person_id and c.kind = b.kind)
+        offset 0
       ) d
       left join (
         -- Adjustments in force in the run month, summed per benefit for the whole range at once.
@@ -178,9 +212,10 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
         where ${inRange('a.person_id')} and a.effective_month <= ${m}
         group by a.benefit_id
       ) adj on adj.benefit_id = d.benefit_id
-      where d.first_m <= d.last_m
-      offset 0
-    ) p`;
+      -- Something is due: max(start, paid through + 1) <= min(month, end month).
+      where (d.pt is null or d.pt < ${m})
+        and (d.end_month is null or (d.start_month <= d.end_month and (d.pt is null or d.pt < d.end_month)))
+    ) due`;
 }
 
 /**
@@ -237,30 +272,53 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
   if (run.status !== 'running') return present(run);
   const chunks = await db.selectFrom('payroll_chunks').selectAll().where('run_id', '=', run.run_id).orderBy('chunk_no').execute();
   const total = chunks.length;
-  const onPostgres = pgPoolOf(db) !== undefined;
+  const pool = pgPoolOf(db);
+  const parts = new ChunkParts(opts.dataDir, opts.month, run.run_id);
   const prevRow = await previousRun(db, opts.month);
   const prev = prevRow ? { runId: prevRow.run_id, month: prevRow.month } : undefined;
   const pending = chunks.filter((c) => !c.done);
   let done = total - pending.length;
   opts.onProgress?.(done, total);
-  const runChunk = (c: (typeof chunks)[number]) =>
-    db.transaction().execute(async (trx) => {
-      // Two processes resuming the same run take turns per chunk; the second finds it done.
-      const locked = await trx.selectFrom('payroll_chunks').select('done').where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).forUpdate().executeTakeFirstOrThrow();
-      if (locked.done) return;
-      await lockBenefitsAgainstPayroll(trx, 'chunk');
+  /** One chunk in one transaction; on PostgreSQL its bank-file rows come back from the insert itself. */
+  const computeChunk = async (trx: Db, c: (typeof chunks)[number], client?: pg.PoolClient) => {
+    // Two processes resuming the same run take turns per chunk; the second finds it done.
+    const locked = await trx.selectFrom('payroll_chunks').select('done').where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).forUpdate().executeTakeFirstOrThrow();
+    if (locked.done) return false;
+    await lockBenefitsAgainstPayroll(trx, 'chunk');
+    const lastChunk = c.chunk_no === total - 1;
+    const statement = chunkStatement(run.run_id, opts.month, prev, c.lo, c.hi, lastChunk);
+    if (client) {
       // The chunk's plan costs enough to be JIT-compiled, which takes longer than it saves
       // on a statement run once (it cost seconds a chunk when measured): off for this chunk.
-      if (onPostgres) await sql`set local jit = off`.execute(trx);
-      const lastChunk = c.chunk_no === total - 1;
-      await chunkStatement(run.run_id, opts.month, prev, c.lo, c.hi, lastChunk).execute(trx);
-      await endStatement(run.run_id, opts.month, c.lo, c.hi, lastChunk).execute(trx);
-      await trx.updateTable('payroll_chunks').set({ done: true }).where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).execute();
-      await trx.updateTable('payroll_runs').set((eb) => ({ chunks_done: eb('chunks_done', '+', 1) })).where('run_id', '=', run.run_id).execute();
-    });
+      // Memory enough that its hash joins, aggregate and sort stay off disk.
+      await sql`set local jit = off`.execute(trx);
+      await sql`set local work_mem = '64MB'`.execute(trx);
+      // Payments of this range committed before (a crash before the chunk was marked done)
+      // are not returned by the insert: then the part is written from the run afterwards.
+      const before = await trx.selectFrom('benefit_payments').select('person_id').where('run_id', '=', run.run_id).where(sql<boolean>`${inRange(c.lo, c.hi, lastChunk)('person_id')}`).limit(1).executeTakeFirst();
+      if (before) await statement.execute(trx);
+      else await copyOut(client, trx, sql`${statement} returning ${FILE_COLUMNS}`, fs.createWriteStream(parts.tmp(c.chunk_no)));
+    } else {
+      await statement.execute(trx);
+    }
+    await endStatement(run.run_id, opts.month, c.lo, c.hi, lastChunk).execute(trx);
+    await trx.updateTable('payroll_chunks').set({ done: true }).where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).execute();
+    await trx.updateTable('payroll_runs').set((eb) => ({ chunks_done: eb('chunks_done', '+', 1) })).where('run_id', '=', run.run_id).execute();
+    return true;
+  };
+  const runChunk = async (c: (typeof chunks)[number]) => {
+    if (!pool) return void (await db.transaction().execute((trx) => computeChunk(trx, c)));
+    parts.discard(c.chunk_no);
+    try {
+      // The part becomes the chunk's only after its transaction committed.
+      if (await withPgClient(pool, (client, cdb) => cdb.transaction().execute((trx) => computeChunk(trx, c, client)))) parts.keep(c.chunk_no);
+    } finally {
+      parts.discardTmp(c.chunk_no);
+    }
+  };
   // Chunks are independent (disjoint person ranges, each idempotent): on PostgreSQL two
   // connections work through them side by side. After a failure no new chunk is started.
-  const workers = onPostgres ? Math.max(1, Math.min(opts.parallel ?? 2, pending.length)) : 1;
+  const workers = pool ? Math.max(1, Math.min(opts.parallel ?? 2, pending.length)) : 1;
   let next = 0;
   let failure: { error: unknown } | undefined;
   await Promise.all(
@@ -279,12 +337,22 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
     }),
   );
   if (failure) throw failure.error;
-  const files = await writeBankFiles(db, run.run_id, opts.month, opts.dataDir);
-  return db.transaction().execute(async (trx) => {
-    const sums = await trx.selectFrom('benefit_payments').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('total_fen'), sql<number>`0`).as('total')]).where('run_id', '=', run.run_id).executeTakeFirstOrThrow();
-    // The files were written from a separate read: they must hold every payment, once.
+  // The run's count and total, read while the files are joined from the parts (another connection).
+  const [sums, fromParts] = await Promise.all([
+    db.selectFrom('benefit_payments').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('total_fen'), sql<number>`0`).as('total')]).where('run_id', '=', run.run_id).executeTakeFirstOrThrow(),
+    // A part damaged on disk (kept after its commit, but lost in a crash before it reached
+    // the disk) shows as a broken record or as totals that differ: then one pass over the run.
+    pool ? bankFilesFromParts(db, pool, parts, run.run_id, opts.month, opts.dataDir, chunks).catch(() => undefined) : undefined,
+  ]);
+  const holdsRun = (files: BankFileSummary[]) => {
     const inFiles = files.reduce((t, f) => ({ n: t.n + f.rows, total: t.total + f.totalFen }), { n: 0, total: 0 });
-    if (inFiles.n !== Number(sums.n) || inFiles.total !== Number(sums.total)) throw new Error(`payroll ${opts.month}: the bank files hold ${inFiles.n} rows / ${inFiles.total} fen, the run ${sums.n} / ${sums.total}`);
+    return inFiles.n === Number(sums.n) && inFiles.total === Number(sums.total);
+  };
+  const files = fromParts && holdsRun(fromParts) ? fromParts : await writeBankFiles(db, run.run_id, opts.month, opts.dataDir);
+  // The files were written from separate reads: they must hold every payment, once.
+  if (!holdsRun(files)) throw new Error(`payroll ${opts.month}: the bank files do not hold the run's ${sums.n} payments / ${sums.total} fen`);
+  parts.removeAll();
+  return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('payroll_runs')
       .set({ status: 'computed', payments: Number(sums.n), total_fen: Number(sums.total), files: JSON.stringify(files), finished_at: new Date() })
@@ -301,22 +369,106 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
   });
 }
 
+/** A person-id range condition on a column: [lo, hi), or [lo, hi] for the last chunk. */
+function inRange(lo: string, hi: string, last: boolean) {
+  return (col: string) => sql`${sql.raw(col)} >= ${lo}::uuid and ${sql.raw(col)} ${sql.raw(last ? '<=' : '<')} ${hi}::uuid`;
+}
+
+/**
+ * A chunk's bank-file rows on disk (PostgreSQL): written while its payments are inserted
+ * (the insert returns them), kept once the chunk committed, and joined into the bank
+ * files after the last chunk. A part that is missing — its chunk ran in another process,
+ * or the process died between commit and keeping it — is written from the run instead.
+ */
+class ChunkParts {
+  readonly dir: string;
+  constructor(dataDir: string, month: string, runId: string) {
+    this.dir = path.join(dataDir, 'payroll', month, `parts-${runId}`);
+  }
+  file(chunkNo: number) {
+    return path.join(this.dir, `chunk-${String(chunkNo).padStart(6, '0')}.csv`);
+  }
+  tmp(chunkNo: number) {
+    fs.mkdirSync(this.dir, { recursive: true });
+    return `${this.file(chunkNo)}.tmp`;
+  }
+  has(chunkNo: number) {
+    return fs.existsSync(this.file(chunkNo));
+  }
+  keep(chunkNo: number) {
+    if (fs.existsSync(`${this.file(chunkNo)}.tmp`)) fs.renameSync(`${this.file(chunkNo)}.tmp`, this.file(chunkNo));
+  }
+  discard(chunkNo: number) {
+    fs.rmSync(this.file(chunkNo), { force: true });
+  }
+  discardTmp(chunkNo: number) {
+    fs.rmSync(`${this.file(chunkNo)}.tmp`, { force: true });
+  }
+  removeAll() {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** COPY (query) TO STDOUT (CSV) into `to`, on `client`, the connection `trx` runs on. */
+async function copyOut(client: pg.PoolClient, trx: Db, query: RawBuilder<unknown>, to: Writable) {
+  const compiled = query.compile(trx);
+  // COPY takes no parameters: inline them as literals (ids, months and numbers only).
+  let text = compiled.sql;
+  compiled.parameters.forEach((p, i) => {
+    if (typeof p !== 'number' && !/^[0-9A-Za-z:_-]*$/.test(String(p))) throw new Error(`copyOut: unexpected parameter ${JSON.stringify(p)}`);
+    text = text.replace(new RegExp(`\\$${i + 1}(?![0-9])`), `'${String(p)}'`);
+  });
+  await pipeline(client.query(copyTo(`copy (${text}) to stdout with (format csv)`)), to);
+}
+
+type BankFileSummary = PayrollSummary['files'][number];
+
+/** The bank files of a run from its chunks' parts (written from the run where missing). */
+async function bankFilesFromParts(db: Db, pool: pg.Pool, parts: ChunkParts, runId: string, month: string, dataDir: string, chunks: { chunk_no: number; lo: string; hi: string }[]) {
+  for (const c of chunks) {
+    if (parts.has(c.chunk_no)) continue;
+    const last = c.chunk_no === chunks.length - 1;
+    await withPgClient(pool, (client, cdb) => copyOut(client, cdb, fileQuery(runId, undefined, { lo: c.lo, hi: c.hi, last }), fs.createWriteStream(parts.tmp(c.chunk_no))));
+    parts.keep(c.chunk_no);
+  }
+  const dir = path.join(dataDir, 'payroll', month);
+  const files = new BankFiles(dir);
+  try {
+    const inOrder = async function* () {
+      for (const c of chunks) yield* fs.createReadStream(parts.file(c.chunk_no), { highWaterMark: WRITE_BLOCK });
+    };
+    await pipeline(Readable.from(inOrder()), bankSplitter(files));
+    await files.close();
+  } catch (e) {
+    files.destroy();
+    throw e;
+  }
+  return files.summary(dataDir);
+}
+
 const FILE_HEADER = 'account_no,name,amount,month,regular,arrears,arrears_months,person_ref\n';
 
 /**
- * The rows of all bank files in person order, each led by its bank code and amount in
- * fen (for routing and totals; not written). With `page`: keyset pages (PGlite).
+ * The columns of a bank-file row from a payment `p`: the bank code and the amount in fen
+ * lead (for routing and totals; not written), then the file's fields.
  */
-function fileQuery(runId: string, page?: { after: string | undefined }) {
-  const after = page?.after;
-  return sql`
-    select p.bank_code, p.total_fen, p.account_no, replace(coalesce(ps.name, ''), ',', ' ') as name,
+const FILE_COLUMNS = sql`p.bank_code, p.total_fen, p.account_no, replace(p.payee_name, ',', ' ') as name,
       (p.total_fen / 100)::text || '.' || lpad((p.total_fen % 100)::text, 2, '0') as amount, p.month,
       (p.regular_fen / 100)::text || '.' || lpad((p.regular_fen % 100)::text, 2, '0') as regular,
       (p.arrears_fen / 100)::text || '.' || lpad((p.arrears_fen % 100)::text, 2, '0') as arrears,
-      p.arrears_months, p.person_id || ':' || p.kind as person_ref
-    from benefit_payments p left join persons ps on ps.person_id = p.person_id
+      p.arrears_months, p.person_id || ':' || p.kind as person_ref`;
+
+/**
+ * The rows of a run's bank files in person order (all, or one chunk's range). With
+ * `page`: keyset pages (PGlite).
+ */
+function fileQuery(runId: string, page?: { after: string | undefined }, range?: { lo: string; hi: string; last: boolean }) {
+  const after = page?.after;
+  return sql`
+    select ${FILE_COLUMNS}
+    from benefit_payments p
     where p.run_id = ${runId}::uuid ${after ? sql`and (p.person_id, p.kind) > (${after.split('|')[0]}::uuid, ${after.split('|')[1]})` : sql``}
+      ${range ? sql`and ${inRange(range.lo, range.hi, range.last)('p.person_id')}` : sql``}
     order by p.person_id, p.kind ${page ? sql`limit 5000` : sql``}`;
 }
 
@@ -339,7 +491,9 @@ const WRITE_BLOCK = 256 * 1024;
 /** The bank files of a run, opened as the first row of each bank arrives. */
 export class BankFiles {
   readonly sinks = new Map<string, BankSink>();
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
 
   sink(bank: string): BankSink {
     let s = this.sinks.get(bank);
@@ -363,6 +517,13 @@ export class BankFiles {
   destroy() {
     for (const s of this.sinks.values()) s.out.destroy();
   }
+
+  /** Each file (relative to dataDir) with its rows, total and SHA-256, by bank. */
+  summary(dataDir: string): BankFileSummary[] {
+    return [...this.sinks.values()]
+      .sort((a, b) => (a.bank < b.bank ? -1 : a.bank > b.bank ? 1 : 0))
+      .map((s) => ({ bank: s.bank, file: path.relative(dataDir, s.file), rows: s.rows, totalFen: s.totalFen, sha256: s.hash.digest('hex') }));
+  }
 }
 
 function write(sink: BankSink, data: Buffer | string): boolean {
@@ -379,12 +540,14 @@ function flush(sink: BankSink): Promise<void> | undefined {
   return write(sink, data) ? undefined : new Promise<void>((res) => sink.out.once('drain', () => res()));
 }
 
-/** Index of the newline ending the record that starts at `from` (outside double quotes), or -1. */
-function recordEnd(buf: Buffer, from: number, inQuote = false): number {
+/**
+ * Index of the newline ending the record that starts at `from` (outside double quotes),
+ * or -1. `quote` is the first double quote at or after `from` (-1: none in the buffer).
+ */
+function recordEnd(buf: Buffer, from: number, inQuote = false, quote = buf.indexOf(34, from)): number {
   const nl = buf.indexOf(10, from);
   if (!inQuote) {
     if (nl < 0) return -1;
-    const quote = buf.indexOf(34, from);
     if (quote < 0 || quote > nl) return nl;
   }
   for (let i = from; i < buf.length; i++) {
@@ -446,8 +609,12 @@ export function bankSplitter(files: BankFiles) {
           take(rec, 0, rec.length - 1);
           pos = end + 1;
         }
+        // Where the next quote is, searched again only once passed: searching the rest of a
+        // large buffer for each record would cost quadratic time on the (usual) quote-free rows.
+        let quote = -2;
         while (pos < chunk.length) {
-          const end = recordEnd(chunk, pos);
+          if (quote === -2 || (quote >= 0 && quote < pos)) quote = chunk.indexOf(34, pos);
+          const end = recordEnd(chunk, pos, false, quote);
           if (end < 0) {
             rest = Buffer.from(chunk.subarray(pos));
             break;
@@ -474,24 +641,11 @@ export function bankSplitter(files: BankFiles) {
  * keyset pages on PGlite); returns each file with its rows, total and SHA-256.
  */
 export async function writeBankFiles(db: Db, runId: string, month: string, dataDir: string) {
-  const dir = path.join(dataDir, 'payroll', month);
-  fs.mkdirSync(dir, { recursive: true });
   const pool = pgPoolOf(db);
-  const files = new BankFiles(dir);
+  const files = new BankFiles(path.join(dataDir, 'payroll', month));
   try {
     if (pool) {
-      const client = await pool.connect();
-      try {
-        const compiled = fileQuery(runId).compile(db);
-        // COPY takes no parameters: inline them as literals (a uuid only).
-        let text = compiled.sql;
-        compiled.parameters.forEach((p, i) => {
-          text = text.replace(new RegExp(`\\$${i + 1}(?![0-9])`), `'${String(p).replaceAll("'", "''")}'`);
-        });
-        await pipeline(client.query(copyTo(`copy (${text}) to stdout with (format csv)`)), bankSplitter(files));
-      } finally {
-        client.release();
-      }
+      await withPgClient(pool, (client, cdb) => copyOut(client, cdb, fileQuery(runId), bankSplitter(files)));
     } else {
       let after: string | undefined;
       for (;;) {
@@ -514,9 +668,7 @@ export async function writeBankFiles(db: Db, runId: string, month: string, dataD
     files.destroy();
     throw e;
   }
-  return [...files.sinks.values()]
-    .sort((a, b) => (a.bank < b.bank ? -1 : a.bank > b.bank ? 1 : 0))
-    .map((s) => ({ bank: s.bank, file: path.relative(dataDir, s.file), rows: s.rows, totalFen: s.totalFen, sha256: s.hash.digest('hex') }));
+  return files.summary(dataDir);
 }
 
 /**

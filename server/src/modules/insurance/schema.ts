@@ -199,6 +199,8 @@ export interface BenefitTable {
   paid_through: string | null;
   bank_code: string;
   account_no: string;
+  /** The name on the paying account (账户名), as the bank knows it. */
+  account_name: string;
   decision_ref: string;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
@@ -254,6 +256,8 @@ export interface BenefitPaymentTable {
   total_fen: number;
   bank_code: string;
   account_no: string;
+  /** The account name the payment was sent with. */
+  payee_name: string;
 }
 
 export interface InsuranceTables {
