@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { paced } from './paced.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const PERSONS = Number(process.env.PERSONS ?? 2_860_000);
@@ -126,23 +127,46 @@ try {
   // Warm both (JIT, connection pools, shared buffers).
   await load(`http://127.0.0.1:${ourPort}`, ids, { ...oursOpts, duration: 5 });
   await load(`http://127.0.0.1:${barePort}`, ids, { ...bareOpts, duration: 5 });
-  const oursMax = summary(await load(`http://127.0.0.1:${ourPort}`, ids, oursOpts));
-  const bareMax = summary(await load(`http://127.0.0.1:${barePort}`, ids, bareOpts));
-  const oursFixed = summary(await load(`http://127.0.0.1:${ourPort}`, ids, { ...oursOpts, overallRate: 1000, connections: 20 }));
-  const bareFixed = summary(await load(`http://127.0.0.1:${barePort}`, ids, { ...bareOpts, overallRate: 1000, connections: 20 }));
+  // Alternating rounds (platform, bare, platform, bare, …): this 2-core machine drifts
+  // by tens of percent between minutes, so each ratio compares runs taken side by side,
+  // and the median of the rounds is reported.
+  const ROUNDS = Number(process.env.ROUNDS ?? 3);
+  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const maxRounds = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const platform = summary(await load(`http://127.0.0.1:${ourPort}`, ids, oursOpts));
+    const bareRun = summary(await load(`http://127.0.0.1:${barePort}`, ids, bareOpts));
+    maxRounds.push({ platform, bare: bareRun, ratio: Number((platform.rps / bareRun.rps).toFixed(3)) });
+  }
+  // 1,000 requests/s evenly paced (paced.mjs: open loop, latency from when each was due).
+  const pick = () => ids[Math.floor(Math.random() * ids.length)];
+  const fixedRounds = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const platform = await paced({ port: ourPort, rate: 1000, seconds: DURATION, headers: { cookie }, pathFor: () => oursOpts.pathFor(pick()) });
+    const bareRun = await paced({ port: barePort, rate: 1000, seconds: DURATION, pathFor: () => bareOpts.pathFor(pick()) });
+    fixedRounds.push({ platform, bare: bareRun });
+  }
+  // For comparison with earlier runs: autocannon's overallRate, which sends in bursts at
+  // the start of each second (see paced.mjs); its p99 is the latency of a saturated burst.
+  const oursBursts = summary(await load(`http://127.0.0.1:${ourPort}`, ids, { ...oursOpts, overallRate: 1000, connections: 20 }));
+  const bareBursts = summary(await load(`http://127.0.0.1:${barePort}`, ids, { ...bareOpts, overallRate: 1000, connections: 20 }));
+  const ratio = median(maxRounds.map((r) => r.ratio));
+  const p99 = median(fixedRounds.map((r) => r.platform.p99));
   const result = {
     benchmark: 'P2 person lookup by resident ID',
     persons: n,
     durationSeconds: DURATION,
-    platform: oursMax,
-    bare: bareMax,
-    ratio: Number((oursMax.rps / bareMax.rps).toFixed(3)),
-    platformAt1000rps: oursFixed,
+    rounds: ROUNDS,
+    ratio,
+    platformP99At1000rps: p99,
+    bareP99At1000rps: median(fixedRounds.map((r) => r.bare.p99)),
+    maxRounds,
     // The same fixed load on the bare route: what this machine (server, PostgreSQL and the
     // load generator on 2 cores) gives at best.
-    bareAt1000rps: bareFixed,
+    fixedRounds,
+    autocannonOverallRate1000: { platform: oursBursts, bare: bareBursts },
     goal: 'ratio >= 0.8 and p99 < 10 ms at 1,000 req/s',
-    met: oursMax.rps / bareMax.rps >= 0.8 && oursFixed.p99 < 10,
+    met: ratio >= 0.8 && p99 < 10,
   };
   fs.mkdirSync(path.join(root, 'bench/out'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench/out/p2.json'), JSON.stringify(result, null, 2));

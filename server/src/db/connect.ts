@@ -61,7 +61,10 @@ export interface DbOptions {
 
 export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // Connections stay open for five minutes of idleness (pg's default is 10 s): a new
+    // PostgreSQL backend costs its fork, authentication and cold catalog caches, which a
+    // counter's first search after a quiet spell would otherwise wait for.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, idleTimeoutMillis: 300_000 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pgPools.set(db, pool);
     return { db, kind: 'postgres', close: () => db.destroy() };

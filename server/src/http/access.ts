@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from './errors.js';
 import type { Principal, RouteAccess } from './context.js';
-import { loadSession, SESSION_COOKIE } from '../modules/iam/sessions.js';
+import { cachedSession, loadSession, SESSION_COOKIE } from '../modules/iam/sessions.js';
 import type { Actor } from '../modules/audit/service.js';
 
 /** Routes that must declare their access: the whole API. Static assets and /docs are public. */
@@ -37,20 +37,27 @@ export function installAccessControl(app: FastifyInstance): void {
     }
   });
 
-  app.addHook('onRequest', async (request) => {
+  // Both hooks run on every request: callback style, and no promise at all when the
+  // session is in the memory cache (the usual case at a busy counter).
+  app.addHook('onRequest', (request, _reply, done) => {
     const token = request.cookies?.[SESSION_COOKIE];
-    request.principal = token ? await loadSession(app.db, token) : null;
-    request.actor = actorOf(request, request.principal);
+    const known = token ? cachedSession(token) : null;
+    const settle = (principal: Principal | null) => {
+      request.principal = principal;
+      request.actor = actorOf(request, principal);
+      done();
+    };
+    if (known !== undefined) return settle(known);
+    loadSession(app.db, token!).then(settle, done);
   });
 
   // preValidation: callers without access learn nothing, not even which fields are wrong.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const access = request.routeOptions.config?.access;
-    if (!mustDeclareAccess(request.routeOptions.url ?? '') && !access) return;
-    if (access === 'public') return;
+    if ((!mustDeclareAccess(request.routeOptions.url ?? '') && !access) || access === 'public') return done();
     const principal = request.principal;
-    if (!principal) throw new AppError('UNAUTHENTICATED');
-    if (access === 'authenticated') return;
-    if (!access || !principal.permissions.has(access)) throw new AppError('FORBIDDEN');
+    if (!principal) return done(new AppError('UNAUTHENTICATED'));
+    if (access === 'authenticated') return done();
+    done(!access || !principal.permissions.has(access) ? new AppError('FORBIDDEN') : undefined);
   });
 }

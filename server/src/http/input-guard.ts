@@ -85,14 +85,13 @@ export function installInputGuards(app: FastifyInstance): void {
     defaultJson(request, text, done);
   });
 
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const found: string[] = [];
     nulFields(request.params, '/params', found);
     nulFields(request.query, '/querystring', found);
     nulFields(request.body, '/body', found);
-    if (found.length > 0) {
-      const errors: FieldError[] = found.map((field) => ({ field, reason: 'must not contain the NUL character (U+0000)', code: 'nul_character' }));
-      throw new AppError('VALIDATION_FAILED', { errors });
-    }
+    if (found.length === 0) return done();
+    const errors: FieldError[] = found.map((field) => ({ field, reason: 'must not contain the NUL character (U+0000)', code: 'nul_character' }));
+    done(new AppError('VALIDATION_FAILED', { errors }));
   });
 }

@@ -37,6 +37,13 @@ export const SESSION_CACHE_MS = 5_000;
 const cache = new Map<string, { principal: Principal; until: number }>();
 const CACHE_MAX = 10_000;
 
+/** The session of a token from the memory cache only (undefined: not there, ask loadSession). */
+export function cachedSession(token: string): Principal | null | undefined {
+  if (token.length > 100) return null;
+  const hit = cache.get(sha256Hex(token));
+  return hit && hit.until > Date.now() ? hit.principal : undefined;
+}
+
 export async function loadSession(db: Db, token: string): Promise<Principal | null> {
   if (token.length > 100) return null;
   const sessionId = sha256Hex(token);
