@@ -90,10 +90,14 @@ async function history(trx: Db, ctx: Ctx, row: Insertable<CaseEventTable>): Prom
   else await trx.insertInto('case_events').values(row).execute();
 }
 
+function emptyDeferred(): Deferred {
+  return { opened: [], tasks: [], caseUpdate: null, history: [], events: [], timers: [], audits: [] };
+}
+
 /** One transaction for one transition: the change, then its history, events, timers and audit entries in one statement, then commit. */
 export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Promise<T>): Promise<T> {
   const run = async (trx: Db) => {
-    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? { opened: [], tasks: [], caseUpdate: null, history: [], events: [], timers: [], audits: [] } };
+    const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? emptyDeferred() };
     const out = await fn(trx, inner);
     if (!ctx.deferred) await writeDeferred(trx, inner.deferred!);
     return out;
@@ -106,15 +110,30 @@ export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Pr
  * changed the case, its guarded UPDATE as the main query (PostgreSQL checks the foreign keys at the
  * end of the statement, so the tasks and history rows may reference each other).
  */
-async function writeDeferred(trx: Db, d: Deferred): Promise<void> {
-  const queries = [
+async function writeDeferred(trx: Db, d: Deferred, take?: CompiledQuery): Promise<void> {
+  const inserts = [
     d.tasks.length ? trx.insertInto('tasks').values(d.tasks) : null,
     d.history.length ? trx.insertInto('case_events').values(d.history) : null,
     d.events.length ? eventsInsert(trx, d.events) : null,
     d.timers.length ? trx.insertInto('timers').values(d.timers).onConflict((oc) => oc.column('dedup_key').doNothing()) : null,
     d.audits.length ? auditInsert(trx, d.audits) : null,
-    d.caseUpdate ? caseUpdateQuery(trx, d.caseUpdate.original, d.caseUpdate.patch).returning('id') : null,
   ].flatMap((q) => (q ? [q.compile()] : []));
+  const caseUpdate = d.caseUpdate ? caseUpdateQuery(trx, d.caseUpdate.original, d.caseUpdate.patch).returning('id').compile() : null;
+  if (take) {
+    // Outside a transaction (passStep): the statement checks that it took the task and
+    // updated the case, or undoes itself entirely.
+    const queries = [take, ...inserts, ...(caseUpdate ? [caseUpdate] : [])];
+    const checks = [`(select count(*) from w0) = 1`, ...(caseUpdate ? [`(select count(*) from w${queries.length - 1}) = 1`] : [])];
+    const check = CompiledQuery.raw(`select tongban_expect(${checks.join(' and ')}, 'the task or its case changed since it was read')`, []);
+    try {
+      await trx.executeQuery(oneStatement([...queries, check]));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'TB409') throw new AppError('CONFLICT', { detail: 'the task was completed or its case changed by someone else' });
+      throw e;
+    }
+    return;
+  }
+  const queries = [...inserts, ...(caseUpdate ? [caseUpdate] : [])];
   if (queries.length === 0) return;
   const result = await trx.executeQuery(oneStatement(queries));
   // The case was changed by someone else since it was read: undo the whole transition.
@@ -559,6 +578,25 @@ export async function delegateTask(db: Db, ctx: Ctx, staff: Staff, taskId: strin
   });
 }
 
+/** The task as `staff` may take it: role and scope, still open or claimed by them (`q`: the table's name or alias). */
+function takeable(q: string, staff: Staff, prefix: string) {
+  const col = (c: string) => sql.ref(`${q}.${c}`);
+  return sql<boolean>`${col('role')} in (${sql.join([...staff.roles])})
+    and ((${col('scope')} not like ${`${CENTRAL}%`} and ${col('scope')} like ${prefix}) or (${col('scope')} like ${`${CENTRAL}%`} and ${col('region_code')} like ${prefix}))
+    and (${col('status')} = 'open' or (${col('status')} = 'claimed' and ${col('claimed_by')} = ${staff.userId}))`;
+}
+
+/** A row of `select cases.*, t.<col> as task__<col>` split into the task and its case. */
+function taskAndCase(row: unknown): { t: TaskRow; c: CaseRow } {
+  const r = row as Record<string, unknown>;
+  const t = Object.fromEntries(TASK_COLUMNS.map((col) => [col, r[`task__${col}`]])) as unknown as TaskRow;
+  const c = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('task__'))) as unknown as CaseRow;
+  return { t, c };
+}
+
+/** Actions that only pass a step: everything they write is deferred to the transition's one statement. */
+const PASSING: ReadonlySet<TaskAction> = new Set(['accept', 'approve', 'complete', 'deliver']);
+
 /**
  * Completes a task with an action. Exactly one of several concurrent completions wins:
  * the task row is switched to done only WHERE it is still open or claimed by the caller.
@@ -566,6 +604,8 @@ export async function delegateTask(db: Db, ctx: Ctx, staff: Staff, taskId: strin
 export async function completeTask(db: Db, ctx: Ctx, staff: Staff, taskId: string, input: ActionInput): Promise<{ task: TaskRow; case: CaseRow; next: TaskRow | null }> {
   if (!staff.scopeRegion || staff.roles.length === 0) throw new AppError('NOT_FOUND');
   const prefix = `${staff.scopeRegion}%`;
+  const done = { status: 'done' as const, claimed_by: null, completed_by: staff.userId, completed_at: ctx.now, action: input.action };
+  if (PASSING.has(input.action) && !db.isTransaction && !ctx.deferred) return passStep(db, ctx, staff, taskId, input, prefix);
   return runInTx(db, ctx, async (trx, ctx) => {
     // One statement takes the task (role and scope checked in its WHERE: two people, one winner)
     // and locks its case: the common path is one round trip.
@@ -573,11 +613,9 @@ export async function completeTask(db: Db, ctx: Ctx, staff: Staff, taskId: strin
       .with('t', (qb) =>
         qb
           .updateTable('tasks')
-          .set({ status: 'done', claimed_by: null, completed_by: staff.userId, completed_at: ctx.now, action: input.action, version: sql<number>`version + 1` })
+          .set({ ...done, version: sql<number>`version + 1` })
           .where('id', '=', taskId)
-          .where('role', 'in', [...staff.roles])
-          .where((eb) => eb.or([eb.and([eb('scope', 'not like', `${CENTRAL}%`), eb('scope', 'like', prefix)]), eb.and([eb('scope', 'like', `${CENTRAL}%`), eb('region_code', 'like', prefix)])]))
-          .where((eb) => eb.or([eb('status', '=', 'open'), eb.and([eb('status', '=', 'claimed'), eb('claimed_by', '=', staff.userId)])]))
+          .where(takeable('tasks', staff, prefix))
           .returningAll(),
       )
       .selectFrom('t')
@@ -590,14 +628,51 @@ export async function completeTask(db: Db, ctx: Ctx, staff: Staff, taskId: strin
       await loadTaskFor(trx, staff, taskId); // NOT_FOUND when it is not this person's to see
       throw new AppError('CONFLICT', { detail: 'the task was completed or claimed by someone else' });
     }
-    const r = row as unknown as Record<string, unknown>;
-    const t = Object.fromEntries(TASK_COLUMNS.map((col) => [col, r[`task__${col}`]])) as unknown as TaskRow;
-    const c = Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('task__'))) as unknown as CaseRow;
+    const { t, c } = taskAndCase(row);
     const { item } = await itemVersion(trx, c.item_version_id);
     const after = await applyAction(trx, ctx, c, item, t, input);
     await recordTaskChange(trx, ctx, t, 'task.completed', { action: input.action });
     return { task: t, case: after, next: ctx.deferred?.opened.at(-1) ?? null };
   });
+}
+
+/**
+ * A step passed (accept, approve, complete, deliver) in two round trips and no explicit
+ * transaction: the task and its case are read without locks, the transition is worked out,
+ * and ONE autocommit statement writes it — taking the task (still takeable, at the version
+ * read), the case's UPDATE at the version read, the next task, history, events, timers and
+ * audit entries — and aborts as a whole (tongban_expect, SQLSTATE TB409) when the task or
+ * the case changed in between: then the caller gets CONFLICT, as the loser of a race does.
+ */
+async function passStep(db: Db, ctx: Ctx, staff: Staff, taskId: string, input: ActionInput, prefix: string) {
+  const row = await db
+    .selectFrom('tasks as t')
+    .innerJoin('cases', 'cases.id', 't.case_id')
+    .selectAll('cases')
+    .select(TASK_COLUMNS.map((col) => sql.ref(`t.${col}`).as(`task__${col}`)))
+    .where('t.id', '=', taskId)
+    .where(takeable('t', staff, prefix))
+    .executeTakeFirst();
+  if (!row) {
+    await loadTaskFor(db, staff, taskId); // NOT_FOUND when it is not this person's to see
+    throw new AppError('CONFLICT', { detail: 'the task was completed or claimed by someone else' });
+  }
+  const { t: read, c } = taskAndCase(row);
+  const t: TaskRow = { ...read, status: 'done', claimed_by: null, completed_by: staff.userId, completed_at: ctx.now, action: input.action, version: read.version + 1 };
+  const inner: Ctx = { ...ctx, deferred: emptyDeferred() };
+  const { item } = await itemVersion(db, c.item_version_id);
+  const after = await applyAction(db, inner, c, item, t, input);
+  await recordTaskChange(db, inner, t, 'task.completed', { action: input.action });
+  const take = db
+    .updateTable('tasks')
+    .set({ status: 'done', claimed_by: null, completed_by: staff.userId, completed_at: ctx.now, action: input.action, version: t.version })
+    .where('id', '=', taskId)
+    .where('version', '=', read.version)
+    .where(takeable('tasks', staff, prefix))
+    .returning('id')
+    .compile();
+  await writeDeferred(db, inner.deferred!, take);
+  return { task: t, case: after, next: inner.deferred!.opened.at(-1) ?? null };
 }
 
 /** The applicant withdraws (撤回) a case that is not decided yet; its live tasks are cancelled. */

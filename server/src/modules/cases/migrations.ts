@@ -198,4 +198,16 @@ export const migrations: Record<string, Migration> = {
       await sql`create index overrides_pending on overrides (requested_at) where status = 'requested'`.execute(db);
     },
   },
+  '202611272201_expect_function': {
+    async up(db: Kysely<any>) {
+      // A statement that checks its own preconditions: false aborts the whole statement
+      // (all its data-modifying CTEs) with SQLSTATE TB409, which the engine reads as a
+      // conflict. Lets a task completion be one autocommit statement (engine.ts).
+      await sql`create or replace function tongban_expect(ok boolean, what text) returns boolean language plpgsql as $$
+        begin
+          if ok is not true then raise exception using errcode = 'TB409', message = what; end if;
+          return true;
+        end $$`.execute(db);
+    },
+  },
 };
