@@ -62,6 +62,8 @@ export interface Ctx {
 }
 
 interface Deferred {
+  /** A case created by this transition: the final statement's first insert (createCase). */
+  newCase: Insertable<CaseTable> | null;
   /** Tasks this transition opened (the next step's), for the caller to hand on. */
   opened: TaskRow[];
   /** New tasks, inserted by the final statement (their ids are made here, so nothing waits for them). */
@@ -91,7 +93,7 @@ async function history(trx: Db, ctx: Ctx, row: Insertable<CaseEventTable>): Prom
 }
 
 function emptyDeferred(): Deferred {
-  return { opened: [], tasks: [], caseUpdate: null, history: [], events: [], timers: [], audits: [] };
+  return { newCase: null, opened: [], tasks: [], caseUpdate: null, history: [], events: [], timers: [], audits: [] };
 }
 
 /** One transaction for one transition: the change, then its history, events, timers and audit entries in one statement, then commit. */
@@ -111,33 +113,44 @@ export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Pr
  * end of the statement, so the tasks and history rows may reference each other).
  */
 async function writeDeferred(trx: Db, d: Deferred, take?: CompiledQuery): Promise<void> {
-  const inserts = [
+  // Each part, and what it must have done (one row) for the statement to stand.
+  const parts: { q: CompiledQuery; expect?: 'task' | 'client_key' | 'case' }[] = [];
+  if (take) parts.push({ q: take, expect: 'task' });
+  // A retry with the same client key finds its case already made: nothing of this statement stays.
+  if (d.newCase) parts.push({ q: trx.insertInto('cases').values(d.newCase).onConflict((oc) => oc.column('client_key').doNothing()).returning('id').compile(), expect: 'client_key' });
+  for (const q of [
     d.tasks.length ? trx.insertInto('tasks').values(d.tasks) : null,
     d.history.length ? trx.insertInto('case_events').values(d.history) : null,
     d.events.length ? eventsInsert(trx, d.events) : null,
     d.timers.length ? trx.insertInto('timers').values(d.timers).onConflict((oc) => oc.column('dedup_key').doNothing()) : null,
     d.audits.length ? auditInsert(trx, d.audits) : null,
-  ].flatMap((q) => (q ? [q.compile()] : []));
-  const caseUpdate = d.caseUpdate ? caseUpdateQuery(trx, d.caseUpdate.original, d.caseUpdate.patch).returning('id').compile() : null;
-  if (take) {
-    // Outside a transaction (passStep): the statement checks that it took the task and
-    // updated the case, or undoes itself entirely.
-    const queries = [take, ...inserts, ...(caseUpdate ? [caseUpdate] : [])];
-    const checks = [`(select count(*) from w0) = 1`, ...(caseUpdate ? [`(select count(*) from w${queries.length - 1}) = 1`] : [])];
-    const check = CompiledQuery.raw(`select tongban_expect(${checks.join(' and ')}, 'the task or its case changed since it was read')`, []);
-    try {
-      await trx.executeQuery(oneStatement([...queries, check]));
-    } catch (e) {
-      if ((e as { code?: string }).code === 'TB409') throw new AppError('CONFLICT', { detail: 'the task was completed or its case changed by someone else' });
-      throw e;
-    }
+  ]) {
+    if (q) parts.push({ q: q.compile() });
+  }
+  if (d.caseUpdate) parts.push({ q: caseUpdateQuery(trx, d.caseUpdate.original, d.caseUpdate.patch).returning('id').compile(), expect: 'case' });
+  if (parts.length === 0) return;
+  const checks = parts.flatMap((p, i) => (p.expect ? [`tongban_expect((select count(*) from w${i}) = 1, '${p.expect}')`] : []));
+  if (checks.length === 0) {
+    await trx.executeQuery(oneStatement(parts.map((p) => p.q)));
     return;
   }
-  const queries = [...inserts, ...(caseUpdate ? [caseUpdate] : [])];
-  if (queries.length === 0) return;
-  const result = await trx.executeQuery(oneStatement(queries));
-  // The case was changed by someone else since it was read: undo the whole transition.
-  if (d.caseUpdate && result.rows.length === 0) throw new AppError('CONFLICT', { detail: 'the case was changed concurrently' });
+  // The main query checks what the parts did; a false check aborts the whole statement, every
+  // part with it (SQLSTATE TB409, raised by tongban_expect).
+  try {
+    await trx.executeQuery(oneStatement([...parts.map((p) => p.q), CompiledQuery.raw(`select ${checks.join(', ')}`, [])]));
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code !== 'TB409') throw e;
+    if (err.message === 'client_key') throw new DuplicateClientKey();
+    throw new AppError('CONFLICT', { detail: err.message === 'task' ? 'the task was completed or claimed by someone else' : 'the case was changed concurrently' });
+  }
+}
+
+/** The case a transition was creating exists already under its client key (a retried request). */
+export class DuplicateClientKey extends Error {
+  constructor() {
+    super('a case with this client key exists already');
+  }
 }
 
 /**
@@ -307,6 +320,13 @@ class CaseChange {
   async write(trx: Db, ctx: Ctx): Promise<CaseRow> {
     if (!Object.keys(this.patch).length) return this.row;
     const d = ctx.deferred;
+    if (d?.newCase && d.newCase.id === this.original.id) {
+      // Created in this same statement: an UPDATE there would not see the row, so the
+      // patch goes into the INSERT (the case is born in its new state, at version 1).
+      const p = this.patch;
+      Object.assign(d.newCase, p, p.outcome_citation !== undefined ? { outcome_citation: p.outcome_citation === null ? null : JSON.stringify(p.outcome_citation) } : {});
+      return this.row;
+    }
     if (!d || d.caseUpdate) return updateCase(trx, this.original, this.patch);
     const updatedAt = new Date();
     d.caseUpdate = { original: this.original, patch: { ...this.patch, updated_at: updatedAt } };

@@ -8,7 +8,7 @@ import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
 import type { Channel, ServiceItem } from '../catalogue/types.js';
 import type { Decision, Facts } from '../policy/types.js';
-import { applyAction, canWorkTask, scopeOfStep, runInTx, openStepTask, recordTransition, SYSTEM_STAFF, issueNotice, type CaseRow, type Ctx, type MissingMaterial, type Staff, type TaskRow } from './engine.js';
+import { applyAction, canWorkTask, DuplicateClientKey, scopeOfStep, runInTx, openStepTask, recordTransition, SYSTEM_STAFF, issueNotice, type CaseRow, type Ctx, type MissingMaterial, type Staff, type TaskRow } from './engine.js';
 import { addWorkingDays, ports, type ItemVersion } from './ports.js';
 import { chinaDate } from './clock.js';
 import { nextTrackingNo } from './tracking.js';
@@ -122,44 +122,53 @@ export async function createCase(trx: Db, ctx: Ctx, input: CreateCaseInput): Pro
     addWorkingDays(trx, today, item.timeLimit.statutoryDays),
     nextTrackingNo(trx, today),
   ]);
-  const inserted = await trx
-    .insertInto('cases')
-    .values({
-      id: uuid7(),
-      tracking_no: trackingNo,
-      item_code: item.code,
-      item_version_id: input.version.versionId,
-      item_name: item.name.zh,
-      domain: item.domain,
-      person_id: input.applicant.personId,
-      org_id: input.applicant.orgId,
-      region_code: input.applicant.regionCode,
-      answers: JSON.stringify(input.answers),
-      materials: JSON.stringify(input.materials),
-      facts: JSON.stringify(input.facts),
-      decision: JSON.stringify(input.decision),
-      channel: input.channel,
-      service_point_id: input.servicePointId,
-      submitted_by: input.submittedBy,
-      client_key: input.clientKey,
-      status: 'submitted',
-      current_step: item.steps[0]!.key,
-      promised_date: promised,
-      statutory_date: statutory,
-      outcome_reason: null,
-      outcome_citation: null,
-      accepted_at: null,
-      decided_at: null,
-      completed_at: null,
-    })
-    .onConflict((oc) => oc.column('client_key').doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (!inserted) {
-    const existing = await trx.selectFrom('cases').selectAll().where('client_key', '=', input.clientKey).executeTakeFirstOrThrow();
-    return { case: existing, created: false };
+  const now = new Date();
+  const row: CaseRow = {
+    id: uuid7(),
+    tracking_no: trackingNo,
+    item_code: item.code,
+    item_version_id: input.version.versionId,
+    item_name: item.name.zh,
+    domain: item.domain,
+    person_id: input.applicant.personId,
+    org_id: input.applicant.orgId,
+    region_code: input.applicant.regionCode,
+    answers: input.answers,
+    materials: input.materials,
+    facts: input.facts as unknown as Record<string, unknown>,
+    decision: input.decision as unknown as Record<string, unknown>,
+    channel: input.channel,
+    service_point_id: input.servicePointId,
+    submitted_by: input.submittedBy,
+    client_key: input.clientKey,
+    status: 'submitted',
+    current_step: item.steps[0]!.key,
+    promised_date: promised,
+    statutory_date: statutory,
+    outcome_reason: null,
+    outcome_citation: null,
+    created_at: now,
+    updated_at: now,
+    accepted_at: null,
+    decided_at: null,
+    completed_at: null,
+    version: 1,
+  };
+  const values = { ...row, answers: JSON.stringify(row.answers), materials: JSON.stringify(row.materials), facts: JSON.stringify(row.facts), decision: JSON.stringify(row.decision), outcome_citation: null };
+  let c: CaseRow;
+  if (ctx.deferred) {
+    // Written by the transition's one statement, with its first task and history (runInTx);
+    // a clash on the client key undoes that statement (DuplicateClientKey, see submitApplication).
+    ctx.deferred.newCase = values;
+    c = row;
+  } else {
+    const inserted = await trx.insertInto('cases').values(values).onConflict((oc) => oc.column('client_key').doNothing()).returningAll().executeTakeFirst();
+    if (!inserted) {
+      const existing = await trx.selectFrom('cases').selectAll().where('client_key', '=', input.clientKey).executeTakeFirstOrThrow();
+      return { case: existing, created: false };
+    }
+    c = inserted;
   }
-  let c = inserted;
   await recordTransition(trx, ctx, c, { kind: 'case.submitted', from: null, detail: { channel: input.channel, servicePointId: input.servicePointId, outcome: input.decision.outcome } });
   // Accepted at once (a teller at the counter, or an instant item): the acceptance task is born done.
   const task = await openStepTask(trx, ctx, c, item, 0, input.acceptBy ? { by: input.acceptBy.userId, action: 'accept' } : undefined);
@@ -225,6 +234,11 @@ export async function submitApplication(db: Db, ctx: Ctx, applicant: Applicant, 
       actor: ctx.actor,
     });
     return { ...made, sealId: seal?.id ?? null, documentId: null };
+  }).catch(async (e) => {
+    // The same request again, concurrently: the first one's case stands, this one replays it.
+    if (!(e instanceof DuplicateClientKey) || !input.clientKey) throw e;
+    const existing = await db.selectFrom('cases').selectAll().where('client_key', '=', input.clientKey).executeTakeFirstOrThrow();
+    return { case: existing, created: false, sealId: null, documentId: null };
   });
   if (!out.created) return replayReceipt(db, out.case, applicant);
   return { result: 'receipt', case: out.case, receipt: receiptOf(out.case, applicant.name, { itemName: item.name, documentId: out.documentId, sealId: out.sealId }), replayed: false };
