@@ -31,7 +31,7 @@ export async function withPgClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient,
   const client = await pool.connect();
   // Kysely asks its "pool" for a connection per query or transaction: always this one.
   const borrowed = { query: client.query.bind(client), release: () => undefined };
-  const one = { connect: async () => borrowed, end: async () => undefined };
+  const one = { connect: async () => borrowed, end: async () => undefined, options: {} };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: one as unknown as pg.Pool }) });
   let failed = false;
   try {

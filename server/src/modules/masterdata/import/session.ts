@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Kysely, PostgresDialect } from 'kysely';
+import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { pgPoolOf, type Db } from '../../../db/connect.js';
-import type { Database } from '../../../db/schema.js';
+import { pgPoolOf, withPgClient, type Db } from '../../../db/connect.js';
 
 /**
  * One database session for a whole import: temporary tables live in it, and on
@@ -37,40 +36,27 @@ function copyText(rows: readonly (readonly unknown[])[]): string {
 const MAX_PARAMS = 60_000;
 
 async function withPostgres<T>(pool: pg.Pool, fn: (s: ImportSession) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  // A Kysely instance whose "pool" is this one client, so queries and COPY share the session.
-  const single = new Kysely<Database>({
-    dialect: new PostgresDialect({
-      pool: { connect: async () => ({ query: client.query.bind(client), release: () => undefined }) as unknown as pg.PoolClient, end: async () => undefined, options: {} },
-    }),
-  });
-  const session: ImportSession = {
-    kind: 'postgres',
-    db: single,
-    async insertRows(table, columns, rows) {
-      if (rows.length === 0) return;
-      const stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
-      await pipeline(Readable.from([copyText(rows)]), stream);
-    },
-    transaction: (fn) => single.transaction().execute(fn),
-  };
-  let broken = false;
-  try {
+  // Queries (Kysely, `single`) and COPY share the one session.
+  return withPgClient(pool, async (client, single) => {
+    const session: ImportSession = {
+      kind: 'postgres',
+      db: single,
+      async insertRows(table, columns, rows) {
+        if (rows.length === 0) return;
+        const stream = client.query(copyFrom(`copy ${table} (${columns.join(', ')}) from stdin`));
+        await pipeline(Readable.from([copyText(rows)]), stream);
+      },
+      transaction: (fn) => single.transaction().execute(fn),
+    };
     // Each chunk is re-done by importing the file again (imports are idempotent), so its
     // commit need not wait for the WAL flush; a crash loses at most the last chunks, never
     // consistency. Set once for the session (one round trip less per chunk), reset below.
+    // (A session that fails is not returned to the pool: withPgClient.)
     await client.query('set synchronous_commit = off');
     const out = await fn(session);
     await client.query('reset synchronous_commit');
     return out;
-  } catch (e) {
-    broken = true;
-    throw e;
-  } finally {
-    await single.destroy();
-    // A session that failed mid-COPY is not reused by the pool.
-    client.release(broken);
-  }
+  });
 }
 
 async function withPglite<T>(db: Db, fn: (s: ImportSession) => Promise<T>): Promise<T> {
