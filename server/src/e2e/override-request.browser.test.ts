@@ -116,7 +116,8 @@ test('an approver asks for an override with a reason, a supervisor confirms it, 
   assert.match(await entry.innerText(), new RegExp(reason));
   await entry.getByTestId('override-confirm').click();
   const decide = supPage.getByRole('dialog');
-  // As a person would: the dialog is open (and done animating) before anything is typed.
+  // As a person would: the dialog is open, its field shown (the form mounted), before the click.
+  await decide.getByLabel('意见').waitFor();
   await decide.getByTestId('decide-submit').click();
   await decide.getByText('请填写意见').waitFor();
   await decide.getByLabel('意见').fill('已核实受理日期，同意按受理日计算年龄');

@@ -515,7 +515,9 @@ export class BankFiles {
   }
 
   destroy() {
-    for (const s of this.sinks.values()) s.out.destroy();
+    // A stream destroyed before its file opened may still report the open's failure (its
+    // folder may be gone by then): nothing is listening any more, so that is not a crash.
+    for (const s of this.sinks.values()) s.out.on('error', () => undefined).destroy();
   }
 
   /** Each file (relative to dataDir) with its rows, total and SHA-256, by bank. */
