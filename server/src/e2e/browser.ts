@@ -189,6 +189,9 @@ export interface AxeViolation {
 
 /** Runs axe-core in the page (WCAG 2.1 A/AA rules) and returns the violations. */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  // What a person sees once things stand still: a dropdown still sliding shut after a choice
+  // (its unnamed a11y listbox still in the tree) is not the page's state.
+  await page.waitForFunction(() => !document.querySelector('[class*="-leave-active"], [class*="-enter-active"], [class*="-appear-active"]'));
   await page.addScriptTag({ path: AXE_PATH });
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;

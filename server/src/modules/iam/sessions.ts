@@ -45,10 +45,9 @@ export function cachedSession(token: string): Principal | null | undefined {
 }
 
 export async function loadSession(db: Db, token: string): Promise<Principal | null> {
-  if (token.length > 100) return null;
+  const cached = cachedSession(token);
+  if (cached !== undefined) return cached;
   const sessionId = sha256Hex(token);
-  const hit = cache.get(sessionId);
-  if (hit && hit.until > Date.now()) return hit.principal;
   const principal = await readSession(db, sessionId);
   if (principal) {
     if (cache.size >= CACHE_MAX) cache.clear();

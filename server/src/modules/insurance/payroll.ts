@@ -166,9 +166,9 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
   const m = sql.lit(month);
   const mBefore = sql.lit(addMonths(month, -1));
   const M = mi(`'${month}'`);
-  const inRange = (col: string) => sql`${sql.raw(col)} >= ${lo}::uuid and ${sql.raw(col)} ${sql.raw(last ? '<=' : '<')} ${hi}::uuid`;
+  const inChunk = inRange(lo, hi, last);
   const paidBefore = prev
-    ? sql`select person_id, kind, benefit_id from benefit_payments where run_id = ${prev.runId}::uuid and ${inRange('person_id')}`
+    ? sql`select person_id, kind, benefit_id from benefit_payments where run_id = ${prev.runId}::uuid and ${inChunk('person_id')}`
     : sql`select null::uuid as person_id, null::text as kind, null::uuid as benefit_id where false`;
   const pm = sql.lit(prev?.month ?? '0000-00');
   // Months are compared as 'YYYY-MM' text, which sorts as time; month arithmetic (the
@@ -200,7 +200,7 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
           greatest(b.paid_through, case when pp.benefit_id is not null then least(${pm}, coalesce(b.end_month, ${pm})) end) as pt
         from benefits b
         left join (${paidBefore}) pp on pp.person_id = b.person_id and pp.kind = b.kind and pp.benefit_id = b.benefit_id
-        where b.status = 'active' and ${inRange('b.person_id')} and b.start_month <= ${m}
+        where b.status = 'active' and ${inChunk('b.person_id')} and b.start_month <= ${m}
           -- A chunk done twice (a crash between its commit and the caller noticing) pays nothing twice.
           and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and c.person_id = b.person_id and c.kind = b.kind)
         offset 0
@@ -209,7 +209,7 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
         -- Adjustments in force in the run month, summed per benefit for the whole range at once.
         select a.benefit_id, sum(a.amount_fen)::bigint as upto
         from benefit_adjustments a
-        where ${inRange('a.person_id')} and a.effective_month <= ${m}
+        where ${inChunk('a.person_id')} and a.effective_month <= ${m}
         group by a.benefit_id
       ) adj on adj.benefit_id = d.benefit_id
       -- Something is due: max(start, paid through + 1) <= min(month, end month).
@@ -223,13 +223,13 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
  * benefit's term), and its paid_through is written, as the next run will not pay it.
  */
 function endStatement(runId: string, month: string, lo: string, hi: string, last: boolean) {
-  const inRange = (col: string) => sql`${sql.raw(col)} >= ${lo}::uuid and ${sql.raw(col)} ${sql.raw(last ? '<=' : '<')} ${hi}::uuid`;
+  const inChunk = inRange(lo, hi, last);
   // The candidates first (few), each then looked up in the run by primary key: the
   // statistics know nothing yet of a run's fresh payments, so the order is spelt out.
   return sql`
     with ending as materialized (
       select e.benefit_id from benefits e
-      where e.status = 'active' and ${inRange('e.person_id')} and e.end_month <= ${month}
+      where e.status = 'active' and ${inChunk('e.person_id')} and e.end_month <= ${month}
         and (select p.benefit_id from benefit_payments p where p.run_id = ${runId}::uuid and p.person_id = e.person_id and p.kind = e.kind) = e.benefit_id
     )
     update benefits b set paid_through = b.end_month, status = 'ended'
