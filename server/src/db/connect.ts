@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { prepareHotStatements } from './prepared.js';
 
 // bigint (int8) and numeric come back as strings by default; counts and fen amounts
 // fit in a JS number well below 2^53, so read int8 as number. numeric stays a string.
@@ -65,6 +66,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     // PostgreSQL backend costs its fork, authentication and cold catalog caches, which a
     // counter's first search after a quiet spell would otherwise wait for.
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, idleTimeoutMillis: 300_000 });
+    pool.on('connect', (client) => prepareHotStatements(client));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pgPools.set(db, pool);
     return { db, kind: 'postgres', close: () => db.destroy() };

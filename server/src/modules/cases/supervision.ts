@@ -2,6 +2,7 @@
  * 监督管理: time-limit flags, escalation of overdue tasks to supervisors, and overrides
  * of rule outcomes (a reason and a second person).
  */
+import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
@@ -153,7 +154,7 @@ export async function requestOverride(db: Db, ctx: Ctx, requestedBy: string, cas
     const row = await trx
       .insertInto('overrides')
       .values({ id: uuid7(), case_id: c.id, person_id: c.person_id, org_id: c.org_id, rule_id: input.ruleId, reason: input.reason, requested_by: requestedBy, status: 'requested', decided_by: null, decided_at: null, decision_note: null })
-      .onConflict((oc) => oc.columns(['case_id', 'rule_id']).where('status', '=', 'requested').doNothing())
+      .onConflict((oc) => oc.columns(['case_id', 'rule_id']).where('status', '=', sql.lit('requested')).doNothing())
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new AppError('CONFLICT', { detail: 'an override of this rule is already waiting for confirmation' });

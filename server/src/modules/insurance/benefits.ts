@@ -45,7 +45,7 @@ async function insertBenefit(db: Db, kind: 'pension' | 'unemployment', v: { pers
     const row = await trx
       .insertInto('benefits')
       .values({ benefit_id: benefitId, person_id: v.personId, kind, start_month: v.startMonth, end_month: v.endMonth, basic_fen: v.basicFen, account_fen: v.accountFen, suspended_from: null, paid_through: null, bank_code: pay.bankCode, account_no: pay.accountNo, account_name: v.accountName ?? person.name, decision_ref: v.decisionRef })
-      .onConflict((oc) => oc.columns(['person_id', 'kind']).where('status', '<>', 'ended').doNothing())
+      .onConflict((oc) => oc.columns(['person_id', 'kind']).where('status', '<>', sql.lit('ended')).doNothing())
       .returningAll()
       .executeTakeFirst();
     if (!row) throw new AppError('BENEFIT_EXISTS', { detail: `A ${kind} is already running for this person` });

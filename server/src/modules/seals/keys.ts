@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign as edSign, verify as edVerify, createPublicKey, type KeyObject } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { appendAudit, SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
@@ -95,7 +95,7 @@ export async function createKey(db: Db, actor: Actor, input: { purpose: KeyPurpo
     const created = await trx
       .insertInto('seal_keys')
       .values(row)
-      .onConflict((oc) => oc.columns(['purpose', 'algorithm']).where('status', '=', 'active').doNothing())
+      .onConflict((oc) => oc.columns(['purpose', 'algorithm']).where('status', '=', sql.lit('active')).doNothing())
       .returningAll()
       .executeTakeFirst();
     if (!created) {
