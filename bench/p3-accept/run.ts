@@ -92,7 +92,8 @@ function pgbenchScript(shape: 'perRow' | 'oneStatement'): string {
 function runPgbench(script: string, label: string): number {
   const file = path.join(os.tmpdir(), `tongban-p3-${label}.sql`);
   fs.writeFileSync(file, script);
-  const r = spawnSync(PGBENCH, ['-n', '-M', 'extended', '-c', String(CONCURRENCY), '-j', '2', '-T', String(PGBENCH_SECONDS), '-f', file, DB_URL], { encoding: 'utf8' });
+  // Prepared statements, as the platform's hot statements are (docs/DECISIONS.md D12).
+  const r = spawnSync(PGBENCH, ['-n', '-M', 'prepared', '-c', String(CONCURRENCY), '-j', '2', '-T', String(PGBENCH_SECONDS), '-f', file, DB_URL], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pgbench failed: ${r.stderr}`);
   const m = /tps = ([0-9.]+) \(without initial connection time\)/.exec(r.stdout);
   if (!m) throw new Error(`no tps in pgbench output:\n${r.stdout}`);
