@@ -190,8 +190,10 @@ export interface AxeViolation {
 /** Runs axe-core in the page (WCAG 2.1 A/AA rules) and returns the violations. */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   // What a person sees once things stand still: a dropdown still sliding shut after a choice
-  // (its unnamed a11y listbox still in the tree) is not the page's state.
-  await page.waitForFunction(() => !document.querySelector('[class*="-leave-active"], [class*="-enter-active"], [class*="-appear-active"]'));
+  // (its unnamed a11y listbox still in the tree) is not the page's state. A motion class that
+  // stays for seconds is not an animation (antd's Segmented thumb keeps its "appear" class).
+  const MOVING = ['leave', 'enter', 'appear'].map((phase) => `[class*="-${phase}-active"]:not(.ant-segmented-thumb)`).join(', ');
+  await page.waitForFunction((sel) => !document.querySelector(sel), MOVING, { timeout: 3000 }).catch(() => undefined);
   await page.addScriptTag({ path: AXE_PATH });
   return page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;

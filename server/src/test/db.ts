@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
-import { openDatabase, pgliteHandle, pgliteParsers, type DbHandle } from '../db/connect.js';
+import { openDatabase, pgliteHandle, pgliteParsers, type Db, type DbHandle } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 
 /**
@@ -79,4 +80,10 @@ export async function dropTemplates(): Promise<void> {
     const name = await pgTemplate;
     await adminQuery(`drop database if exists ${name} with (force)`);
   }
+}
+
+/** The URL of a test's PostgreSQL database, for a second pool or a child process on it. */
+export async function databaseUrlOf(db: Db): Promise<string> {
+  const name = (await sql<{ name: string }>`select current_database() as name`.execute(db)).rows[0]!.name;
+  return urlFor(name);
 }

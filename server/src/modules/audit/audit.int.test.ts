@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
-import { TEST_DB, TEST_PG_URL } from '../../test/db.js';
+import { databaseUrlOf, TEST_DB } from '../../test/db.js';
 import { setupTestApp, type TestContext } from '../../test/fixtures.js';
 import { makeResidentId } from '../masterdata/identity/resident-id.js';
 import { appendAudit, appendAudits, entryHash, sealAudit, SYSTEM_ACTOR, verifyAuditChain, type ChainProblemKind } from './service.js';
@@ -118,12 +118,7 @@ const problemsOf = async () => (await verifyAuditChain(t.db)).problems.map((p) =
 
 // ---- the CLI, against the same database ----
 
-async function currentDatabaseUrl(): Promise<string> {
-  const name = (await sql<{ name: string }>`select current_database() as name`.execute(t.db)).rows[0]!.name;
-  const u = new URL(TEST_PG_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
+const currentDatabaseUrl = () => databaseUrlOf(t.db);
 
 function runCli(env: Record<string, string>): { status: number | null; report: { ok: boolean; problems: { seq: number; kind: string }[] } | null; stderr: string } {
   const res = spawnSync(process.execPath, ['bin/tongban.mjs', 'audit', 'verify'], {
