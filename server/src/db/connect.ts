@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
-import { prepareHotStatements } from './prepared.js';
+import { prepareHotStatements, RECYCLE_AFTER } from './prepared.js';
 
 // bigint (int8) and numeric come back as strings by default; counts and fen amounts
 // fit in a JS number well below 2^53, so read int8 as number. numeric stays a string.
@@ -65,7 +65,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     // Connections stay open for five minutes of idleness (pg's default is 10 s): a new
     // PostgreSQL backend costs its fork, authentication and cold catalog caches, which a
     // counter's first search after a quiet spell would otherwise wait for.
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, idleTimeoutMillis: 300_000 });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, idleTimeoutMillis: 300_000, maxUses: RECYCLE_AFTER });
     pool.on('connect', (client) => prepareHotStatements(client));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pgPools.set(db, pool);

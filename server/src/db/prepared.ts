@@ -7,8 +7,10 @@ import type pg from 'pg';
  * connection and, after a few executions, reuses a generic plan. For the engine's
  * statements parsing and planning cost twice their execution (docs/PERFORMANCE.md, P4).
  *
- * Only texts seen THRESHOLD times are prepared, and at most MAX_PREPARED of them, so
- * one-off statements (DDL, literals inlined) do not pile up in every backend.
+ * Only texts seen THRESHOLD times are prepared, so one-off statements (DDL, literals
+ * inlined) are not; the MAX_PREPARED texts used last keep their names (a text that drops
+ * out is counted afresh). What a backend prepared stays with it until the pool retires
+ * the connection after RECYCLE_AFTER uses (connect.ts), so it cannot grow for ever.
  *
  * A generic plan knows parameters only as `$n`: `ON CONFLICT (…) WHERE status = $1`
  * cannot be matched to a partial unique index and fails, so such predicates are
@@ -23,16 +25,25 @@ const names = new Map<string, string>();
 /** Part of every name: bumped when the server refused a prepared statement's plan. */
 let generation = 0;
 
+/** Uses of a pooled connection before it is closed and replaced (its prepared statements with it). */
+export const RECYCLE_AFTER = 100_000;
+
 function nameFor(text: string): string | undefined {
   const known = names.get(text);
-  if (known) return known;
+  if (known) {
+    // Most recently used last: the first entry is the one to forget.
+    names.delete(text);
+    names.set(text, known);
+    return known;
+  }
   const n = (seen.get(text) ?? 0) + 1;
-  if (n < THRESHOLD || names.size >= MAX_PREPARED) {
+  if (n < THRESHOLD) {
     if (seen.size >= MAX_COUNTED) seen.clear();
     seen.set(text, n);
     return undefined;
   }
   seen.delete(text);
+  if (names.size >= MAX_PREPARED) names.delete(names.keys().next().value!);
   const name = `tb${generation}_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
   names.set(text, name);
   return name;
