@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
+import { DEFAULT_CATALOG_DIR } from '../../config.js';
 import type { DbHandle } from '../../db/connect.js';
 import { dropTemplates, freshDatabase } from '../../test/db.js';
 import { seedSmallCity } from '../../test/fixtures.js';
@@ -12,8 +13,9 @@ import { SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { creditCodeFor } from '../demo/employers.js';
 import { makeResidentId } from '../masterdata/identity/resident-id.js';
 import { createPerson, validatePerson } from '../masterdata/persons.js';
+import { syncParameterCatalog } from '../policy/parameters.js';
 import { rightsSummary } from '../rights/service.js';
-import { accountStatement, contributionCertificate, creditYearInterest } from './account.js';
+import { accountStatement, averageContributionIndex, contributionCertificate, creditYearInterest } from './account.js';
 import { assessEmployerMonth, assessFlexibleMonth, billLines, enrolFlexible } from './assessment.js';
 import { SimulatedBank } from './bank.js';
 import { applyYearlyAdjustment, benefitsOf, reinstatePension, startPension, startUnemploymentBenefit, suspendPension } from './benefits.js';
@@ -411,4 +413,36 @@ test('bank files hold every payment once with the name on its account, even when
 test('the citizens of the small city keep their rights summary (the old API still answers)', async () => {
   const s = await rightsSummary(h.db, city.persons.zhang!.personId);
   assert.deepEqual(s.insurances, []);
+});
+
+test('the average contribution index weighs each paid pension month by its year\'s average wage, months before the entries at 1.0; the rights summary counts the same months', async () => {
+  await syncParameterCatalog(h.db, DEFAULT_CATALOG_DIR);
+  const p = await newPerson('1970-02-02');
+  assert.equal(await averageContributionIndex(h.db, p.person_id), null, 'no months, no index');
+  await h.db
+    .insertInto('insured_status')
+    .values([
+      { person_id: p.person_id, insurance_type: 'pension_employee', status: 'active', since: '2012-01-01', prior_months: 12 },
+      { person_id: p.person_id, insurance_type: 'unemployment', status: 'active', since: '2025-01-01', prior_months: 0 },
+    ])
+    .execute();
+  const entry = (insurance_type: 'pension_employee' | 'unemployment', month: string, base_fen: number, paid: boolean) => ({ person_id: p.person_id, insurance_type, month, org_id: null, base_fen, employer_fen: 0, employee_fen: 0, paid });
+  await h.db
+    .insertInto('contribution_entries')
+    .values([
+      // 2025's average wage is 7,280.00 and 2026's 7,500.00 (catalog/parameters/wages.yaml).
+      entry('pension_employee', '2025-01', 1_456_000, true), // 2.0
+      entry('pension_employee', '2025-02', 1_456_000, true), // 2.0
+      entry('pension_employee', '2026-01', 375_000, true), // 0.5
+      entry('pension_employee', '2026-02', 750_000, false), // not paid: not counted
+      entry('unemployment', '2026-01', 9_999_900, true), // another insurance
+    ] as never)
+    .execute();
+  // (12 × 1.0 + 2.0 + 2.0 + 0.5) / 15 months
+  assert.equal(await averageContributionIndex(h.db, p.person_id), 1.1);
+  const summary = await rightsSummary(h.db, p.person_id, 0);
+  assert.deepEqual(summary.insurances, [
+    { insuranceType: 'pension_employee', status: 'active', since: '2012-01-01', totalMonths: 15, paidMonths: 3, unpaidMonths: 1, lastMonth: '2026-02' },
+    { insuranceType: 'unemployment', status: 'active', since: '2025-01-01', totalMonths: 1, paidMonths: 1, unpaidMonths: 0, lastMonth: '2026-01' },
+  ]);
 });
