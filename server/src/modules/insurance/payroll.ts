@@ -291,7 +291,7 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
     if (client) {
       // The chunk's plan costs enough to be JIT-compiled, which takes longer than it saves
       // on a statement run once (it cost seconds a chunk when measured): off for this chunk.
-      // Memory enough that its hash joins, aggregate and sort stay off disk.
+      // Memory enough that its sorts stay off disk.
       await sql`set local jit = off`.execute(trx);
       await sql`set local work_mem = '64MB'`.execute(trx);
       // Every input of a chunk (running benefits, adjustments, the previous run) is read
