@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, type Dialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { prepareHotStatements, RECYCLE_AFTER } from './prepared.js';
+import { deferBegin } from './lazy-begin.js';
 
 // bigint (int8) and numeric come back as strings by default; counts and fen amounts
 // fit in a JS number well below 2^53, so read int8 as number. numeric stays a string.
@@ -66,7 +67,10 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     // PostgreSQL backend costs its fork, authentication and cold catalog caches, which a
     // counter's first search after a quiet spell would otherwise wait for.
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, idleTimeoutMillis: 300_000, maxUses: RECYCLE_AFTER });
-    pool.on('connect', (client) => prepareHotStatements(client));
+    pool.on('connect', (client) => {
+      prepareHotStatements(client);
+      deferBegin(client);
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pgPools.set(db, pool);
     return { db, kind: 'postgres', close: () => db.destroy() };

@@ -7,6 +7,7 @@
  */
 import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/connect.js';
+import { SOLE_STATEMENT } from '../../db/lazy-begin.js';
 import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
 import { appendAudit, auditInsert, type Actor, type AuditEntryInput } from '../audit/service.js';
@@ -101,7 +102,9 @@ export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Pr
   const run = async (trx: Db) => {
     const inner: Ctx = { ...ctx, deferred: ctx.deferred ?? emptyDeferred() };
     const out = await fn(trx, inner);
-    if (!ctx.deferred) await writeDeferred(trx, inner.deferred!);
+    // Owning the transaction, the deferred statement is its last: when it is also the first, it
+    // needs no BEGIN and COMMIT (db/lazy-begin.ts).
+    if (!ctx.deferred) await writeDeferred(trx, inner.deferred!, { last: !db.isTransaction });
     return out;
   };
   return db.isTransaction ? run(db) : db.transaction().execute(run);
@@ -112,7 +115,9 @@ export async function runInTx<T>(db: Db, ctx: Ctx, fn: (trx: Db, ctx: Ctx) => Pr
  * changed the case, its guarded UPDATE as the main query (PostgreSQL checks the foreign keys at the
  * end of the statement, so the tasks and history rows may reference each other).
  */
-async function writeDeferred(trx: Db, d: Deferred, take?: CompiledQuery): Promise<void> {
+async function writeDeferred(trx: Db, d: Deferred, opts: { take?: CompiledQuery; last?: boolean } = {}): Promise<void> {
+  const { take } = opts;
+  const send = (queries: CompiledQuery[]) => trx.executeQuery(oneStatement(queries, opts.last ? SOLE_STATEMENT : ''));
   // Each part, and what it must have done (one row) for the statement to stand.
   const parts: { q: CompiledQuery; expect?: 'task' | 'client_key' | 'case' }[] = [];
   if (take) parts.push({ q: take, expect: 'task' });
@@ -131,13 +136,13 @@ async function writeDeferred(trx: Db, d: Deferred, take?: CompiledQuery): Promis
   if (parts.length === 0) return;
   const checks = parts.flatMap((p, i) => (p.expect ? [`tongban_expect((select count(*) from w${i}) = 1, '${p.expect}')`] : []));
   if (checks.length === 0) {
-    await trx.executeQuery(oneStatement(parts.map((p) => p.q)));
+    await send(parts.map((p) => p.q));
     return;
   }
   // The main query checks what the parts did; a false check aborts the whole statement, every
   // part with it (SQLSTATE TB409, raised by tongban_expect).
   try {
-    await trx.executeQuery(oneStatement([...parts.map((p) => p.q), CompiledQuery.raw(`select ${checks.join(', ')}`, [])]));
+    await send([...parts.map((p) => p.q), CompiledQuery.raw(`select ${checks.join(', ')}`, [])]);
   } catch (e) {
     const err = e as { code?: string; message?: string };
     if (err.code !== 'TB409') throw e;
@@ -153,19 +158,32 @@ export class DuplicateClientKey extends Error {
   }
 }
 
+// A transition of one kind sends the same statement text every time: renumbering its
+// placeholders is done once per shape (the texts of its parts), not per transition.
+const STATEMENT_TEXTS_MAX = 500;
+const statementTexts = new Map<string, string>();
+
 /**
- * `with w0 as (q0), w1 as (q1) qN` from compiled queries, their $n parameters renumbered.
+ * `with w0 as (q0), w1 as (q1) qN` from compiled queries, their $n parameters renumbered,
+ * after `prefix` (a comment such as SOLE_STATEMENT).
  * Kysely passes every value as a parameter, so `$<digits>` in its SQL is always a placeholder.
  */
-export function oneStatement(queries: CompiledQuery[]): CompiledQuery {
-  const parameters: unknown[] = [];
-  const texts = queries.map((q) => {
-    const offset = parameters.length;
-    parameters.push(...q.parameters);
-    return q.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-  });
-  const last = texts.pop()!;
-  const text = texts.length ? `with ${texts.map((t, i) => `w${i} as (${t})`).join(', ')} ${last}` : last;
+export function oneStatement(queries: CompiledQuery[], prefix = ''): CompiledQuery {
+  const parameters = queries.flatMap((q) => q.parameters);
+  const key = `${prefix}\u0000${queries.map((q) => q.sql).join('\u0000')}`;
+  let text = statementTexts.get(key);
+  if (text === undefined) {
+    let offset = 0;
+    const texts = queries.map((q) => {
+      const at = offset;
+      offset += q.parameters.length;
+      return q.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + at}`);
+    });
+    const last = texts.pop()!;
+    text = prefix + (texts.length ? `with ${texts.map((t, i) => `w${i} as (${t})`).join(', ')} ${last}` : last);
+    if (statementTexts.size >= STATEMENT_TEXTS_MAX) statementTexts.clear();
+    statementTexts.set(key, text);
+  }
   return CompiledQuery.raw(text, parameters);
 }
 
@@ -691,7 +709,7 @@ async function passStep(db: Db, ctx: Ctx, staff: Staff, taskId: string, input: A
     .where(takeable('tasks', staff, prefix))
     .returning('id')
     .compile();
-  await writeDeferred(db, inner.deferred!, take);
+  await writeDeferred(db, inner.deferred!, { take });
   return { task: t, case: after, next: inner.deferred!.opened.at(-1) ?? null };
 }
 
