@@ -10,10 +10,11 @@ import type { FieldError } from '../../http/errors.js';
 import type { ServiceItem, MaterialSpec } from '../catalogue/types.js';
 import type { Decision, Facts, TraceEntry } from '../policy/types.js';
 import { getPerson, type PersonRow } from '../masterdata/persons.js';
-import { currentCard } from '../masterdata/cards.js';
+import { currentCardQuery } from '../masterdata/cards.js';
 import { getOrganisation } from '../masterdata/organisations.js';
-import { rightsSummary } from '../rights/service.js';
-import { accountBalanceFen, averageContributionIndex } from '../insurance/account.js';
+import { standingOf, standingQueries } from '../rights/service.js';
+import { accountBalanceQuery, averageIndexOf, averageIndexQueries } from '../insurance/account.js';
+import { readTogether } from '../../db/read-together.js';
 import { ports, type ItemVersion } from './ports.js';
 
 export interface Applicant {
@@ -108,11 +109,20 @@ function ageOn(birthDate: string, asOf: string): number {
 }
 
 // One wizard step reads the applicant's card for the facts and for the materials: once.
-const cards = new WeakMap<Applicant, ReturnType<typeof currentCard>>();
-function cardOf(db: Db, applicant: Applicant): ReturnType<typeof currentCard> {
+type Card = { card_no: string; status: string } | undefined;
+const cards = new WeakMap<Applicant, Promise<Card>>();
+function cardOf(db: Db, applicant: Applicant): Promise<Card> {
   let card = cards.get(applicant);
-  if (!card) cards.set(applicant, (card = currentCard(db, applicant.personId!)));
+  if (!card) cards.set(applicant, (card = currentCardQuery(db, applicant.personId!).executeTakeFirst()));
   return card;
+}
+
+/** The facts' reads from master data, the rights record and the pension account: one round trip. */
+async function readPersonFacts(db: Db, applicant: Applicant) {
+  const personId = applicant.personId!;
+  const r = await readTogether(db, { card: currentCardQuery(db, personId), ...standingQueries(db, personId), balance: accountBalanceQuery(db, personId), ...averageIndexQueries(db, personId) });
+  if (!cards.has(applicant)) cards.set(applicant, Promise.resolve(r.card[0]));
+  return { card: r.card[0], insurances: standingOf(r.statuses, r.counts), balanceFen: Number(r.balance[0]?.balance_fen ?? 0), averageIndex: await averageIndexOf(db, r) };
 }
 
 /** The applicant's facts as the rules see them: master data, the rights record and the answers. */
@@ -122,10 +132,10 @@ export async function buildFacts(db: Db, applicant: Applicant, answers: Record<s
   }
   const personId = applicant.personId!;
   const person = applicant.person ?? (await getPerson(db, personId))!;
-  const [card, rights, balanceFen, averageIndex] = await Promise.all([cardOf(db, applicant), rightsSummary(db, personId, 0), accountBalanceFen(db, personId), averageContributionIndex(db, personId)]);
+  const { card, insurances, balanceFen, averageIndex } = await readPersonFacts(db, applicant);
   const insured: Record<string, string> = {};
   const months: Record<string, number> = {};
-  for (const i of rights.insurances) {
+  for (const i of insurances) {
     insured[i.insuranceType] = i.status;
     months[i.insuranceType] = i.totalMonths;
   }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/connect.js';
+import { readTogether } from '../../db/read-together.js';
 import { AppError } from '../../http/errors.js';
 import { appendAudit, type Actor } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
@@ -65,8 +66,13 @@ export async function creditYearInterest(db: Db, year: number, actor: Actor, opt
 
 /** Just the personal account's balance, in fen (the rules' facts need nothing more). */
 export async function accountBalanceFen(db: Db, personId: string): Promise<number> {
-  const acct = await db.selectFrom('pension_accounts').select('balance_fen').where('person_id', '=', personId).executeTakeFirst();
+  const acct = await accountBalanceQuery(db, personId).executeTakeFirst();
   return acct?.balance_fen ?? 0;
+}
+
+/** The personal account's balance in fen (no row: 0), as a query to read beside others (readTogether). */
+export function accountBalanceQuery(db: Db, personId: string) {
+  return db.selectFrom('pension_accounts').select('balance_fen').where('person_id', '=', personId);
 }
 
 export async function accountStatement(db: Db, personId: string) {
@@ -176,19 +182,30 @@ export async function contributionCertificate(db: Db, personId: string, asOf: st
  * published average wage. Null for someone with no pension months at all.
  */
 export async function averageContributionIndex(db: Db, personId: string): Promise<number | null> {
-  const byYear = await db
-    .selectFrom('contribution_entries')
-    .select((eb) => [sql<string>`substr(month, 1, 4)`.as('year'), eb.fn.sum<number>('base_fen').as('base'), eb.fn.countAll<number>().as('months')])
-    .where('person_id', '=', personId)
-    .where('insurance_type', '=', 'pension_employee')
-    .where('paid', '=', true)
-    .where('base_fen', '>', 0)
-    .groupBy(sql`substr(month, 1, 4)`)
-    .execute();
-  const status = await db.selectFrom('insured_status').select('prior_months').where('person_id', '=', personId).where('insurance_type', '=', 'pension_employee').executeTakeFirst();
-  let months = status?.prior_months ?? 0;
+  return averageIndexOf(db, await readTogether(db, averageIndexQueries(db, personId)));
+}
+
+/** What the average index is computed from, as queries to read beside others (readTogether). */
+export function averageIndexQueries(db: Db, personId: string) {
+  return {
+    pensionYears: db
+      .selectFrom('contribution_entries')
+      .select((eb) => [sql<string>`substr(month, 1, 4)`.as('year'), eb.fn.sum<number>('base_fen').as('base'), eb.fn.countAll<number>().as('months')])
+      .where('person_id', '=', personId)
+      .where('insurance_type', '=', 'pension_employee')
+      .where('paid', '=', true)
+      .where('base_fen', '>', 0)
+      .groupBy(sql`substr(month, 1, 4)`),
+    pensionPrior: db.selectFrom('insured_status').select('prior_months').where('person_id', '=', personId).where('insurance_type', '=', 'pension_employee'),
+  };
+}
+
+type IndexInputs = Awaited<ReturnType<typeof readTogether<ReturnType<typeof averageIndexQueries>>>>;
+
+export async function averageIndexOf(db: Db, { pensionYears, pensionPrior }: IndexInputs): Promise<number | null> {
+  let months = pensionPrior[0]?.prior_months ?? 0;
   let weighted = months;
-  for (const y of byYear) {
+  for (const y of pensionYears) {
     const n = Number(y.months);
     months += n;
     try {

@@ -15,6 +15,7 @@ import { makeResidentId } from '../masterdata/identity/resident-id.js';
 import { createPerson, validatePerson } from '../masterdata/persons.js';
 import { syncParameterCatalog } from '../policy/parameters.js';
 import { rightsSummary } from '../rights/service.js';
+import { buildFacts } from '../cases/wizard.js';
 import { accountStatement, averageContributionIndex, contributionCertificate, creditYearInterest } from './account.js';
 import { assessEmployerMonth, assessFlexibleMonth, billLines, enrolFlexible } from './assessment.js';
 import { SimulatedBank } from './bank.js';
@@ -415,7 +416,7 @@ test('the citizens of the small city keep their rights summary (the old API stil
   assert.deepEqual(s.insurances, []);
 });
 
-test('the average contribution index weighs each paid pension month by its year\'s average wage, months before the entries at 1.0; the rights summary counts the same months', async () => {
+test('the average contribution index weighs each paid pension month by its year\'s average wage, months before the entries at 1.0; the rights summary and the wizard\'s facts count the same months', async () => {
   await syncParameterCatalog(h.db, DEFAULT_CATALOG_DIR);
   const p = await newPerson('1970-02-02');
   assert.equal(await averageContributionIndex(h.db, p.person_id), null, 'no months, no index');
@@ -445,4 +446,13 @@ test('the average contribution index weighs each paid pension month by its year\
     { insuranceType: 'pension_employee', status: 'active', since: '2012-01-01', totalMonths: 15, paidMonths: 3, unpaidMonths: 1, lastMonth: '2026-02' },
     { insuranceType: 'unemployment', status: 'active', since: '2025-01-01', totalMonths: 1, paidMonths: 1, unpaidMonths: 0, lastMonth: '2026-01' },
   ]);
+  // The rules see the same, read in one round trip with the account and the card.
+  await h.db.insertInto('pension_accounts').values({ person_id: p.person_id, balance_fen: 1_234_56, interest_year: 2025 }).execute();
+  await h.db.insertInto('ss_cards').values([
+    { card_no: 'K00000001', person_id: p.person_id, status: 'replaced', issued_at: '2015-03-01' },
+    { card_no: 'K00000002', person_id: p.person_id, status: 'lost', issued_at: '2024-06-01' },
+  ] as never).execute();
+  const facts = await buildFacts(h.db, { kind: 'person', personId: p.person_id, orgId: null, name: p.name, regionCode: p.region_code }, {}, '2026-11-27');
+  assert.deepEqual(facts.rights, { insured: { pension_employee: 'active', unemployment: 'active' }, contributionMonths: { pension_employee: 15, unemployment: 1 }, accountBalance: 1234.56, averageIndex: 1.1 });
+  assert.equal(facts.applicant.kind === 'person' && facts.applicant.cardStatus, 'lost', 'the card issued last');
 });

@@ -15,7 +15,16 @@ export const CARD_STATUSES: readonly CardStatus[] = ['active', 'lost', 'frozen',
 
 /** The person's most recently issued card, or undefined when they have none. */
 export async function currentCard(db: Db, personId: string): Promise<CardRow | undefined> {
-  return db.selectFrom('ss_cards').selectAll().where('person_id', '=', personId).orderBy('issued_at', 'desc').orderBy('card_no', 'desc').limit(1).executeTakeFirst();
+  return latestCard(db, personId).selectAll().executeTakeFirst();
+}
+
+/** The current card's number and status, as a query to read beside others (readTogether). */
+export function currentCardQuery(db: Db, personId: string) {
+  return latestCard(db, personId).select(['card_no', 'status']);
+}
+
+function latestCard(db: Db, personId: string) {
+  return db.selectFrom('ss_cards').where('person_id', '=', personId).orderBy('issued_at', 'desc').orderBy('card_no', 'desc').limit(1);
 }
 
 /**
