@@ -1,4 +1,5 @@
-import { sql, type Compilable, type Simplify } from 'kysely';
+import { sql, type Compilable, type SelectQueryBuilder, type Simplify } from 'kysely';
+import type { Database } from './schema.js';
 import type { Db } from './connect.js';
 
 /** A row as it comes back through JSON: timestamps would be strings, so reads given here select none. */
@@ -14,8 +15,12 @@ type Rows<Q> = Q extends Compilable<infer R> ? Simplify<R>[] : never;
  * otherwise; do not select timestamps (they would come back as strings, not Dates).
  */
 export async function readTogether<Q extends Record<string, Compilable<object>>>(db: Db, queries: Q): Promise<{ [K in keyof Q]: Rows<Q[K]> }> {
-  const names = Object.keys(queries);
-  const columns = names.map((name) => sql`(select coalesce(json_agg(r), '[]') from ${queries[name]!} as r)`.as(name));
-  const row = await db.selectNoFrom(columns).executeTakeFirstOrThrow();
-  return row as { [K in keyof Q]: Rows<Q[K]> };
+  return readTogetherQuery(db, queries).executeTakeFirstOrThrow();
+}
+
+/** readTogether's statement, not yet run (for compiledTemplate). */
+export function readTogetherQuery<Q extends Record<string, Compilable<object>>>(db: Db, queries: Q) {
+  const columns = Object.keys(queries).map((name) => sql<Rows<Q[string]>>`(select coalesce(json_agg(r), '[]') from ${queries[name]!} as r)`.as(name));
+  // Kysely types a list of dynamically named columns as one union: name them back.
+  return db.selectNoFrom(columns) as unknown as SelectQueryBuilder<Database, never, { [K in keyof Q]: Rows<Q[K]> }>;
 }

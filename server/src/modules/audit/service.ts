@@ -83,15 +83,15 @@ export async function appendAudit(trx: Db, actor: Actor, input: AuditEntryInput)
  */
 export async function appendAudits(trx: Db, entries: { actor: Actor; input: AuditEntryInput }[]): Promise<number[]> {
   if (entries.length === 0) return [];
-  const ids = await auditInsert(trx, entries).returning('id').execute();
+  const ids = await trx.insertInto('audit_log').values(auditRows(entries)).returning('id').execute();
   return ids.map((r) => r.id);
 }
 
-/** The insert appendAudits runs, not yet run: for a caller that writes several tables in one statement (cases/engine.ts). */
-export function auditInsert(trx: Db, entries: { actor: Actor; input: AuditEntryInput }[]) {
+/** The rows appendAudits inserts: for a caller that writes several tables in one statement (cases/engine.ts). */
+export function auditRows(entries: { actor: Actor; input: AuditEntryInput }[]) {
   // Milliseconds, as the hash will read it back (a JS Date): timestamptz keeps microseconds.
   const at = new Date();
-  const rows = entries.map(({ actor, input }) => ({
+  return entries.map(({ actor, input }) => ({
     at,
     actor_id: actor.userId,
     actor_role: actor.role,
@@ -104,7 +104,6 @@ export function auditInsert(trx: Db, entries: { actor: Actor; input: AuditEntryI
     before: input.before == null ? null : JSON.stringify(input.before),
     after: input.after == null ? null : JSON.stringify(input.after),
   }));
-  return trx.insertInto('audit_log').values(rows);
 }
 
 /** How many entries one sealing transaction takes (bounded memory, short lock). */

@@ -8,10 +8,11 @@
 import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
 import type { Db } from '../../db/connect.js';
 import { SOLE_STATEMENT } from '../../db/lazy-begin.js';
+import { insertRows } from '../../db/insert-rows.js';
 import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
-import { appendAudit, auditInsert, type Actor, type AuditEntryInput } from '../audit/service.js';
-import { eventsInsert, recordEvent, type DomainEvent } from '../events/outbox.js';
+import { appendAudit, auditRows, type Actor, type AuditEntryInput } from '../audit/service.js';
+import { outboxRows, recordEvent, type DomainEvent } from '../events/outbox.js';
 import type { Citation } from '../policy/types.js';
 import type { ItemStep, ServiceItem } from '../catalogue/types.js';
 import type { CaseEventTable, CaseStatus, CaseTable, TaskTable, TimerTable } from './schema.js';
@@ -122,16 +123,12 @@ async function writeDeferred(trx: Db, d: Deferred, opts: { take?: CompiledQuery;
   const parts: { q: CompiledQuery; expect?: 'task' | 'client_key' | 'case' }[] = [];
   if (take) parts.push({ q: take, expect: 'task' });
   // A retry with the same client key finds its case already made: nothing of this statement stays.
-  if (d.newCase) parts.push({ q: trx.insertInto('cases').values(d.newCase).onConflict((oc) => oc.column('client_key').doNothing()).returning('id').compile(), expect: 'client_key' });
-  for (const q of [
-    d.tasks.length ? trx.insertInto('tasks').values(d.tasks) : null,
-    d.history.length ? trx.insertInto('case_events').values(d.history) : null,
-    d.events.length ? eventsInsert(trx, d.events) : null,
-    d.timers.length ? trx.insertInto('timers').values(d.timers).onConflict((oc) => oc.column('dedup_key').doNothing()) : null,
-    d.audits.length ? auditInsert(trx, d.audits) : null,
-  ]) {
-    if (q) parts.push({ q: q.compile() });
-  }
+  if (d.newCase) parts.push({ q: insertRows('cases', [d.newCase], 'on conflict ("client_key") do nothing returning "id"'), expect: 'client_key' });
+  if (d.tasks.length) parts.push({ q: insertRows('tasks', d.tasks) });
+  if (d.history.length) parts.push({ q: insertRows('case_events', d.history) });
+  if (d.events.length) parts.push({ q: insertRows('outbox', outboxRows(d.events)) });
+  if (d.timers.length) parts.push({ q: insertRows('timers', d.timers, 'on conflict ("dedup_key") do nothing') });
+  if (d.audits.length) parts.push({ q: insertRows('audit_log', auditRows(d.audits)) });
   if (d.caseUpdate) parts.push({ q: caseUpdateQuery(trx, d.caseUpdate.original, d.caseUpdate.patch).returning('id').compile(), expect: 'case' });
   if (parts.length === 0) return;
   const checks = parts.flatMap((p, i) => (p.expect ? [`tongban_expect((select count(*) from w${i}) = 1, '${p.expect}')`] : []));

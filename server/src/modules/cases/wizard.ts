@@ -14,7 +14,8 @@ import { currentCardQuery } from '../masterdata/cards.js';
 import { getOrganisation } from '../masterdata/organisations.js';
 import { standingOf, standingQueries } from '../rights/service.js';
 import { accountBalanceQuery, averageIndexOf, averageIndexQueries } from '../insurance/account.js';
-import { readTogether } from '../../db/read-together.js';
+import { readTogetherQuery } from '../../db/read-together.js';
+import { compiledTemplate } from '../../db/template.js';
 import { ports, type ItemVersion } from './ports.js';
 
 export interface Applicant {
@@ -117,10 +118,13 @@ function cardOf(db: Db, applicant: Applicant): Promise<Card> {
   return card;
 }
 
-/** The facts' reads from master data, the rights record and the pension account: one round trip. */
+/** The facts' reads from master data, the rights record and the pension account: one round trip, compiled once. */
+const personFactsQuery = compiledTemplate((db: Db, personId: string) =>
+  readTogetherQuery(db, { card: currentCardQuery(db, personId), ...standingQueries(db, personId), balance: accountBalanceQuery(db, personId), ...averageIndexQueries(db, personId) }),
+);
+
 async function readPersonFacts(db: Db, applicant: Applicant) {
-  const personId = applicant.personId!;
-  const r = await readTogether(db, { card: currentCardQuery(db, personId), ...standingQueries(db, personId), balance: accountBalanceQuery(db, personId), ...averageIndexQueries(db, personId) });
+  const r = (await db.executeQuery(personFactsQuery(db, applicant.personId!))).rows[0]!;
   if (!cards.has(applicant)) cards.set(applicant, Promise.resolve(r.card[0]));
   return { card: r.card[0], insurances: standingOf(r.statuses, r.counts), balanceFen: Number(r.balance[0]?.balance_fen ?? 0), averageIndex: await averageIndexOf(db, r) };
 }

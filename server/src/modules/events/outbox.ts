@@ -40,7 +40,7 @@ export async function recordEvents(trx: Db, events: DomainEvent[]): Promise<stri
   return ids;
 }
 
-/** The insert recordEvents runs, not yet run: for a caller that writes several tables in one statement (cases/engine.ts). */
-export function eventsInsert(trx: Db, events: DomainEvent[]) {
-  return trx.insertInto('outbox').values(events.map((e) => outboxRow(e, uuid7())));
+/** The rows recordEvents inserts: for a caller that writes several tables in one statement (cases/engine.ts). */
+export function outboxRows(events: DomainEvent[]) {
+  return events.map((e) => outboxRow(e, uuid7()));
 }
