@@ -12,7 +12,7 @@ test('a compiled template gives what building the query anew gives, for each cal
   let builds = 0;
   const build = (k: typeof db, personId: string, type: string) => {
     builds++;
-    return k.selectFrom('insured_status').select('status').where('person_id', '=', personId).where('insurance_type', '=', type).where('prior_months', '>', 0).union(k.selectFrom('insured_status').select('status').where('person_id', '=', personId));
+    return k.selectFrom('insured_status').select('status').where('person_id', '=', personId).where('insurance_type', '=', type as never).where('prior_months', '>', 0).union(k.selectFrom('insured_status').select('status').where('person_id', '=', personId));
   };
   const template = compiledTemplate(build);
   for (const [p, t] of [['p-1', 'pension_employee'], ['p-2', 'unemployment']] as const) {

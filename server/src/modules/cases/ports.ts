@@ -8,7 +8,7 @@ import type { Db } from '../../db/connect.js';
 import type { ServiceItem } from '../catalogue/types.js';
 import type { Decision, Facts, RuleSpec } from '../policy/types.js';
 import type { Actor } from '../audit/service.js';
-import { itemVersionAt as catalogueItemVersionAt, itemVersionById as catalogueItemVersionById } from '../catalogue/service.js';
+import { itemVersionAt as catalogueItemVersionAt, itemVersionById as catalogueItemVersionById, itemVersionOfRow, versionInForceQuery } from '../catalogue/service.js';
 import { evaluateRules, replayDecision } from '../policy/rules.js';
 import { addWorkingDays as calendarAddWorkingDays } from '../policy/calendar.js';
 import { getArchiveRecord, reusableMaterials } from '../archives/service.js';
@@ -34,6 +34,9 @@ export interface ReusableMaterial {
 export interface CasePorts {
   itemVersionAt(db: Db, code: string, date: string): Promise<ItemVersion | null | undefined>;
   itemVersionById(db: Db, versionId: string): Promise<ItemVersion | null | undefined>;
+  /** itemVersionAt in two halves, for a caller that reads it beside other things in one round trip. */
+  versionInForceQuery: typeof versionInForceQuery;
+  itemVersionOfRow(db: Db, row: { version_id: string; version: number; effective_from: string | null }): Promise<ItemVersion | null | undefined>;
   evaluateRules(db: Db, spec: { conditions: RuleSpec[]; calculations?: RuleSpec[] | undefined }, facts: Facts): Promise<Decision>;
   /** Re-evaluates with the parameter versions and rule texts the decision recorded. */
   replayDecision(db: Db, stored: { decision: Decision; facts: Facts }): Promise<Decision>;
@@ -55,6 +58,8 @@ const itemById = new Map<string, ItemVersion>();
 export const ports: CasePorts = {
   itemVersionAt: catalogueItemVersionAt,
   itemVersionById: catalogueItemVersionById,
+  versionInForceQuery,
+  itemVersionOfRow,
   evaluateRules: (db, spec, facts) => evaluateRules(db, { conditions: spec.conditions, calculations: spec.calculations ?? [] }, facts),
   replayDecision,
   addWorkingDays: calendarAddWorkingDays,

@@ -12,7 +12,9 @@ import { applyAction, canWorkTask, DuplicateClientKey, scopeOfStep, runInTx, ope
 import { addWorkingDays, ports, type ItemVersion } from './ports.js';
 import { chinaDate } from './clock.js';
 import { nextTrackingNo } from './tracking.js';
-import { wizardStep, validateAnswers, type Applicant, type MaterialView } from './wizard.js';
+import { personFactsQueries, wizardStep, validateAnswers, type Applicant, type MaterialView } from './wizard.js';
+import { readTogetherQuery } from '../../db/read-together.js';
+import { compiledTemplate } from '../../db/template.js';
 
 export type MaterialInput = { code: string; archiveId: string } | { code: string; reuse: true };
 
@@ -181,14 +183,15 @@ export async function createCase(trx: Db, ctx: Ctx, input: CreateCaseInput): Pro
  * acceptance is theirs at once when the acceptance task falls in their scope).
  */
 export async function submitApplication(db: Db, ctx: Ctx, applicant: Applicant, input: SubmitInput, opts: { submittedBy: string; staff: Staff | null }): Promise<SubmitResult> {
-  if (input.clientKey) {
-    // A retry of a request whose case already exists: the same receipt again, nothing new.
-    const existing = await db.selectFrom('cases').selectAll().where('client_key', '=', input.clientKey).executeTakeFirst();
-    if (existing) return replayReceipt(db, existing, applicant);
-  }
   const today = chinaDate(ctx.now);
-  const version = await ports.itemVersionAt(db, input.itemCode, today);
+  const opening = await readOpening(db, applicant, input, today);
+  if (opening.existing) {
+    // A retry of a request whose case already exists: the same receipt again, nothing new.
+    return replayReceipt(db, await db.selectFrom('cases').selectAll().where('id', '=', opening.existing).executeTakeFirstOrThrow(), applicant);
+  }
+  const version = opening.version && (await ports.itemVersionOfRow(db, opening.version));
   if (!version) throw new AppError('NOT_FOUND', { detail: `no item ${input.itemCode} in force on ${today}` });
+  if (opening.factRows) applicant = { ...applicant, factRows: opening.factRows };
   const item = version.item;
   if (!item.channels.includes(input.channel)) throw new AppError('CHANNEL_NOT_ALLOWED', { detail: `${item.code} is offered on: ${item.channels.join(', ')}` });
   if ((item.applicant === 'organisation') !== (applicant.kind === 'organisation')) {
@@ -242,6 +245,27 @@ export async function submitApplication(db: Db, ctx: Ctx, applicant: Applicant, 
   });
   if (!out.created) return replayReceipt(db, out.case, applicant);
   return { result: 'receipt', case: out.case, receipt: receiptOf(out.case, applicant.name, { itemName: item.name, documentId: out.documentId, sealId: out.sealId }), replayed: false };
+}
+
+// What an application starts from, in one round trip: a case already made under its client key
+// (no key: '' matches none), the item version in force and, for a person, the facts' rows.
+const openingReads = (db: Db, clientKey: string, itemCode: string, date: string) => ({
+  existing: db.selectFrom('cases').select('id').where('client_key', '=', clientKey),
+  version: ports.versionInForceQuery(db, itemCode, date),
+});
+const personOpening = compiledTemplate((db: Db, clientKey: string, itemCode: string, date: string, personId: string) =>
+  readTogetherQuery(db, { ...openingReads(db, clientKey, itemCode, date), ...personFactsQueries(db, personId) }),
+);
+const organisationOpening = compiledTemplate((db: Db, clientKey: string, itemCode: string, date: string) => readTogetherQuery(db, openingReads(db, clientKey, itemCode, date)));
+
+async function readOpening(db: Db, applicant: Applicant, input: SubmitInput, date: string) {
+  const key = input.clientKey ?? '';
+  if (applicant.kind === 'person' && applicant.personId) {
+    const { existing, version, ...factRows } = (await db.executeQuery(personOpening(db, key, input.itemCode, date, applicant.personId))).rows[0]!;
+    return { existing: existing[0]?.id, version: version[0], factRows };
+  }
+  const { existing, version } = (await db.executeQuery(organisationOpening(db, key, input.itemCode, date))).rows[0]!;
+  return { existing: existing[0]?.id, version: version[0], factRows: undefined };
 }
 
 async function replayReceipt(db: Db, c: CaseRow, applicant: Applicant): Promise<SubmitResult> {

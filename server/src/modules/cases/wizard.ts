@@ -14,7 +14,7 @@ import { currentCardQuery } from '../masterdata/cards.js';
 import { getOrganisation } from '../masterdata/organisations.js';
 import { standingOf, standingQueries } from '../rights/service.js';
 import { accountBalanceQuery, averageIndexOf, averageIndexQueries } from '../insurance/account.js';
-import { readTogetherQuery } from '../../db/read-together.js';
+import { readTogetherQuery, type readTogether } from '../../db/read-together.js';
 import { compiledTemplate } from '../../db/template.js';
 import { ports, type ItemVersion } from './ports.js';
 
@@ -25,6 +25,8 @@ export interface Applicant {
   name: string;
   regionCode: string;
   person?: PersonRow;
+  /** The facts' rows when the caller read them already (with other things, in one round trip). */
+  factRows?: PersonFactRows;
 }
 
 export type Localised = { zh: string; en: string };
@@ -118,13 +120,18 @@ function cardOf(db: Db, applicant: Applicant): Promise<Card> {
   return card;
 }
 
-/** The facts' reads from master data, the rights record and the pension account: one round trip, compiled once. */
-const personFactsQuery = compiledTemplate((db: Db, personId: string) =>
-  readTogetherQuery(db, { card: currentCardQuery(db, personId), ...standingQueries(db, personId), balance: accountBalanceQuery(db, personId), ...averageIndexQueries(db, personId) }),
-);
+/** The facts' reads from master data, the rights record and the pension account, to read together (readTogether). */
+export function personFactsQueries(db: Db, personId: string) {
+  return { card: currentCardQuery(db, personId), ...standingQueries(db, personId), balance: accountBalanceQuery(db, personId), ...averageIndexQueries(db, personId) };
+}
+
+export type PersonFactRows = Awaited<ReturnType<typeof readTogether<ReturnType<typeof personFactsQueries>>>>;
+
+// One round trip, compiled once.
+const personFactsQuery = compiledTemplate((db: Db, personId: string) => readTogetherQuery(db, personFactsQueries(db, personId)));
 
 async function readPersonFacts(db: Db, applicant: Applicant) {
-  const r = (await db.executeQuery(personFactsQuery(db, applicant.personId!))).rows[0]!;
+  const r = applicant.factRows ?? (await db.executeQuery(personFactsQuery(db, applicant.personId!))).rows[0]!;
   if (!cards.has(applicant)) cards.set(applicant, Promise.resolve(r.card[0]));
   return { card: r.card[0], insurances: standingOf(r.statuses, r.counts), balanceFen: Number(r.balance[0]?.balance_fen ?? 0), averageIndex: await averageIndexOf(db, r) };
 }

@@ -159,7 +159,13 @@ async function retireShadowed(trx: Db, code: string, effectiveFrom: string, keep
 
 /** The published version in force on `date` (YYYY-MM-DD), or null when the item had none then. */
 export async function itemVersionAt(db: Db, code: string, date: string): Promise<ItemVersionRef | null> {
-  const row = await db
+  const row = await versionInForceQuery(db, code, date).executeTakeFirst();
+  return row ? itemVersionOfRow(db, row) : null;
+}
+
+/** Which version is in force on `date`, as a query to read beside others (readTogether); itemVersionOfRow completes it. */
+export function versionInForceQuery(db: Db, code: string, date: string) {
+  return db
     .selectFrom('item_versions')
     .select(['version_id', 'version', 'effective_from'])
     .where('item_code', '=', code)
@@ -167,9 +173,11 @@ export async function itemVersionAt(db: Db, code: string, date: string): Promise
     .where('effective_from', '<=', date)
     .orderBy('effective_from', 'desc')
     .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!row) return null;
+    .limit(1);
+}
+
+/** The version versionInForceQuery found, with its definition (cached: a published definition never changes). */
+export async function itemVersionOfRow(db: Db, row: { version_id: string; version: number; effective_from: string | null }): Promise<ItemVersionRef | null> {
   const cached = definitionCache.get(row.version_id);
   if (cached) return { versionId: row.version_id, version: row.version, effectiveFrom: row.effective_from!, item: cached };
   return itemVersionById(db, row.version_id);
