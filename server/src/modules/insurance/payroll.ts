@@ -289,16 +289,14 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
     const lastChunk = c.chunk_no === total - 1;
     const statement = chunkStatement(run.run_id, opts.month, prev, c.lo, c.hi, lastChunk);
     if (client) {
-      // The chunk's plan costs enough to be JIT-compiled, which takes longer than it saves
-      // on a statement run once (it cost seconds a chunk when measured): off for this chunk.
-      // Memory enough that its sorts stay off disk.
-      await sql`set local jit = off`.execute(trx);
-      await sql`set local work_mem = '64MB'`.execute(trx);
-      // Every input of a chunk (running benefits, adjustments, the previous run) is read
-      // from an index in person order: merged as it comes, instead of hashing each side
-      // (a fifth of the statement's time when measured, docs/PERFORMANCE.md).
-      await sql`set local enable_hashjoin = off`.execute(trx);
-      await sql`set local enable_hashagg = off`.execute(trx);
+      // For this chunk's transaction only (SET LOCAL, in one round trip):
+      // - jit off: the plan costs enough to be JIT-compiled, which takes longer than it saves
+      //   on a statement run once (it cost seconds a chunk when measured);
+      // - work_mem: enough that its sorts stay off disk;
+      // - no hashing: every input (running benefits, adjustments, the previous run) is read
+      //   from an index in person order and merged as it comes (a fifth of the statement's
+      //   time when measured, docs/PERFORMANCE.md).
+      await sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true), set_config('enable_hashjoin', 'off', true), set_config('enable_hashagg', 'off', true)`.execute(trx);
       // Payments of this range committed before (a crash before the chunk was marked done)
       // are not returned by the insert: then the part is written from the run afterwards.
       const before = await trx.selectFrom('benefit_payments').select('person_id').where('run_id', '=', run.run_id).where(sql<boolean>`${inRange(c.lo, c.hi, lastChunk)('person_id')}`).limit(1).executeTakeFirst();

@@ -1,17 +1,12 @@
-import type { CompiledQuery } from 'kysely';
 import type { Db } from '../../db/connect.js';
+import { compiledTemplate } from '../../db/template.js';
 import { parseResidentId } from './identity/resident-id.js';
 import { normaliseQuery } from './names.js';
 import type { PersonRow } from './persons.js';
 
-// The lookup by resident ID runs on every search at every counter (P2): it is compiled
-// once per database and run with the ID as its only parameter, not built anew each time.
-const byResidentIdQuery = new WeakMap<Db, CompiledQuery<PersonRow>>();
-function byResidentId(db: Db, id: string): CompiledQuery<PersonRow> {
-  let q = byResidentIdQuery.get(db);
-  if (!q) byResidentIdQuery.set(db, (q = db.selectFrom('persons').selectAll().where('resident_id', '=', '').compile()));
-  return { ...q, parameters: [id] };
-}
+// The lookup by resident ID runs on every search at every counter (P2): compiled once and run
+// with the ID as its only parameter, not built anew each time.
+const byResidentId = compiledTemplate((db: Db, id: string) => db.selectFrom('persons').selectAll().where('resident_id', '=', id));
 
 export type SearchKind = 'resident_id' | 'phone' | 'card' | 'name' | 'pinyin';
 
@@ -41,7 +36,7 @@ export async function searchPersons(db: Db, rawQuery: string, regionPrefix: stri
       // The hot path of every counter (P2): one unique-index probe, the scope checked on the row.
       const parsed = parseResidentId(q);
       if (!parsed.ok) return { kind, rows: [] };
-      const row = (await db.executeQuery<PersonRow>(byResidentId(db, parsed.value.id))).rows[0];
+      const row = (await db.executeQuery(byResidentId(db, parsed.value.id))).rows[0];
       return { kind, rows: row && row.region_code.startsWith(regionPrefix) ? [row] : [] };
     }
     case 'phone':
