@@ -202,7 +202,9 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
         left join (${paidBefore}) pp on pp.person_id = b.person_id and pp.kind = b.kind and pp.benefit_id = b.benefit_id
         where b.status = 'active' and ${inChunk('b.person_id')} and b.start_month <= ${m}
           -- A chunk done twice (a crash between its commit and the caller noticing) pays nothing twice.
-          and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and c.person_id = b.person_id and c.kind = b.kind)
+          -- The range again, spelt out: without it the anti-join read the whole run so far
+          -- (every chunk done before this one) and sorted it, for each chunk.
+          and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and ${inChunk('c.person_id')} and c.person_id = b.person_id and c.kind = b.kind)
         offset 0
       ) d
       left join (
