@@ -30,15 +30,15 @@ const escapeLike = (s: string) => s.replace(LIKE_ESCAPE, (c) => `\\${c}`);
 export async function searchPersons(db: Db, rawQuery: string, regionPrefix: string, limit = 20, forced?: SearchKind): Promise<{ kind: SearchKind; rows: PersonRow[] }> {
   const q = normaliseQuery(rawQuery);
   const kind = forced ?? classifyQuery(q);
+  if (kind === 'resident_id') {
+    // The hot path of every counter (P2): one unique-index probe, the scope checked on the row.
+    const parsed = parseResidentId(q);
+    if (!parsed.ok) return { kind, rows: [] };
+    const row = (await db.executeQuery(byResidentId(db, parsed.value.id))).rows[0];
+    return { kind, rows: row && row.region_code.startsWith(regionPrefix) ? [row] : [] };
+  }
   let query = db.selectFrom('persons').selectAll('persons').where('persons.region_code', 'like', `${escapeLike(regionPrefix)}%`);
   switch (kind) {
-    case 'resident_id': {
-      // The hot path of every counter (P2): one unique-index probe, the scope checked on the row.
-      const parsed = parseResidentId(q);
-      if (!parsed.ok) return { kind, rows: [] };
-      const row = (await db.executeQuery(byResidentId(db, parsed.value.id))).rows[0];
-      return { kind, rows: row && row.region_code.startsWith(regionPrefix) ? [row] : [] };
-    }
     case 'phone':
       query = query.where('persons.phone', '=', q);
       break;
