@@ -64,13 +64,7 @@ export async function creditYearInterest(db: Db, year: number, actor: Actor, opt
   });
 }
 
-/** Just the personal account's balance, in fen (the rules' facts need nothing more). */
-export async function accountBalanceFen(db: Db, personId: string): Promise<number> {
-  const acct = await accountBalanceQuery(db, personId).executeTakeFirst();
-  return acct?.balance_fen ?? 0;
-}
-
-/** The personal account's balance in fen (no row: 0), as a query to read beside others (readTogether). */
+/** The personal account's balance in fen (no row: 0), as a query to read beside others (the rules' facts need nothing more). */
 export function accountBalanceQuery(db: Db, personId: string) {
   return db.selectFrom('pension_accounts').select('balance_fen').where('person_id', '=', personId);
 }
