@@ -77,7 +77,8 @@ test('a supervisor confirms an override asked for by an approver and follows up 
   await entry.getByTestId('override-confirm').click();
   const dialog = page.getByRole('dialog');
   await dialog.getByText(`确认规则例外 · ${zhangCase.trackingNo}`).waitFor();
-  // The reason is required.
+  // The reason is required. (The field first: the dialog's body and footer finish animating in together.)
+  await dialog.getByLabel('意见').waitFor();
   await dialog.getByTestId('decide-submit').click();
   await dialog.getByText('请填写意见').waitFor();
   await dialog.getByLabel('意见').fill('已核实受理日期，同意按受理日计算年龄');
