@@ -83,9 +83,35 @@ async function generate(c: pg.Client): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** With REUSE_DB: a database kept by an earlier run (KEEP_DB=1), its November run removed. */
+async function reusable(): Promise<boolean> {
+  if (!process.env.REUSE_DB) return false;
+  const c = new pg.Client({ connectionString: DB_URL });
+  try {
+    await c.connect();
+    await c.query(`select 1 from benefit_payments limit 1`);
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+  return true;
+}
+
+async function forget(c: pg.Client) {
+  await c.query(`delete from benefit_payments where run_id in (select run_id from payroll_runs where month = '${MONTH}')`);
+  await c.query(`delete from payroll_chunks where run_id in (select run_id from payroll_runs where month = '${MONTH}')`);
+  await c.query(`delete from payroll_runs where month = '${MONTH}'`);
+  await c.query('drop table if exists p5_reference');
+  await c.query('vacuum analyze benefit_payments, payroll_runs, payroll_chunks');
+}
+
 async function main() {
-  await admin(`drop database if exists ${DB} with (force)`);
-  await admin(`create database ${DB}`);
+  const reuse = await reusable();
+  if (!reuse) {
+    await admin(`drop database if exists ${DB} with (force)`);
+    await admin(`create database ${DB}`);
+  }
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-p5-'));
   try {
     const h = await openDatabase({ databaseUrl: DB_URL, poolSize: 4 });
@@ -95,7 +121,7 @@ async function main() {
     // The database is dropped at the end even after a failure: that must not mask the failure.
     c.on('error', () => undefined);
     await c.connect();
-    const generateSeconds = await generate(c);
+    const generateSeconds = reuse ? (await forget(c), 0) : await generate(c);
     const active = Number((await c.query(`select count(*) as n from benefits where status = 'active'`)).rows[0].n);
 
     // The reference: one INSERT … SELECT with only the arithmetic of a month's payment.
@@ -183,7 +209,7 @@ async function main() {
     );
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (!process.env.KEEP_DB) await admin(`drop database if exists ${DB} with (force)`);
+    if (!process.env.KEEP_DB && !process.env.REUSE_DB) await admin(`drop database if exists ${DB} with (force)`);
   }
 }
 

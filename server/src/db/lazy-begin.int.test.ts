@@ -4,9 +4,9 @@ import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
 import { from as copyFrom } from 'pg-copy-streams';
-import { openDatabase, pgPoolOf, withPgClient, type Db } from './connect.js';
+import { pgPoolOf, withPgClient, type Db } from './connect.js';
 import { SOLE_STATEMENT } from './lazy-begin.js';
-import { databaseUrlOf, dropTemplates, freshDatabase, TEST_DB } from '../test/db.js';
+import { dropTemplates, TEST_DB, withOneConnection } from '../test/db.js';
 
 after(dropTemplates);
 
@@ -18,11 +18,8 @@ const rows = async (db: Db) => (await sql<{ id: number }>`select id from lazy_pr
 // The deferred BEGIN is a wrapper of PostgreSQL's pooled connections; PGlite runs in this process.
 if (TEST_DB === 'postgres')
   test('a transaction of one statement sends it alone and keeps it; any other transaction is a real one that a failure undoes, COPY included', async () => {
-    const fresh = await freshDatabase();
     // One connection, so every transaction below finds the state the one before left.
-    const one = await openDatabase({ databaseUrl: await databaseUrlOf(fresh.db), poolSize: 1 });
-    try {
-      const db = one.db;
+    await withOneConnection(async (db) => {
       await sql`create table lazy_probe (id int primary key)`.execute(db);
 
       const alone = await db.transaction().execute((trx) => trx.executeQuery<{ alone: boolean }>(sole('insert into lazy_probe values (1) returning now() = statement_timestamp() as alone')));
@@ -71,8 +68,5 @@ if (TEST_DB === 'postgres')
         /cancelled/,
       );
       assert.deepEqual(await rows(db), [1, 2, 3, 6]);
-    } finally {
-      await one.close();
-      await fresh.close();
-    }
+    });
   });

@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase } from './connect.js';
-import { databaseUrlOf, dropTemplates, freshDatabase, TEST_DB } from '../test/db.js';
+import { dropTemplates, TEST_DB, withOneConnection } from '../test/db.js';
 
 after(dropTemplates);
 
 // Prepared statements live on PostgreSQL's connections; PGlite runs in this process.
 if (TEST_DB === 'postgres')
   test('a statement sent often is prepared on its connection and answers as before; after its table changes it fails at most once, then works again', async () => {
-    const fresh = await freshDatabase();
     // One connection, so the prepared statements seen are those of the queries sent.
-    const one = await openDatabase({ databaseUrl: await databaseUrlOf(fresh.db), poolSize: 1 });
-    try {
-      const db = one.db;
+    await withOneConnection(async (db, fresh) => {
       await sql`create table prep_probe (id int primary key, name text not null)`.execute(db);
       await sql`insert into prep_probe values (1, '张伟'), (2, '李娜')`.execute(db);
       const byId = (id: number) => sql<{ id: number; name: string; note?: string | null }>`select * from prep_probe where id = ${id}`.execute(db);
@@ -39,8 +35,5 @@ if (TEST_DB === 'postgres')
           assert.equal(++failures, 1, 'it fails at most once');
         }
       }
-    } finally {
-      await one.close();
-      await fresh.close();
-    }
+    });
   });

@@ -87,3 +87,19 @@ export async function databaseUrlOf(db: Db): Promise<string> {
   const name = (await sql<{ name: string }>`select current_database() as name`.execute(db)).rows[0]!.name;
   return urlFor(name);
 }
+
+/**
+ * A fresh PostgreSQL database seen through a pool of one connection, so each step of a
+ * test finds the state the step before left on that connection (its prepared statements,
+ * its open transaction). `fresh` is a second handle on the same database.
+ */
+export async function withOneConnection<T>(use: (db: Db, fresh: DbHandle) => Promise<T>): Promise<T> {
+  const fresh = await freshDatabase();
+  const one = await openDatabase({ databaseUrl: await databaseUrlOf(fresh.db), poolSize: 1 });
+  try {
+    return await use(one.db, fresh);
+  } finally {
+    await one.close();
+    await fresh.close();
+  }
+}

@@ -278,4 +278,13 @@ export const migrations: Record<string, Migration> = {
       await sql`create index benefits_payroll on benefits (person_id) include (kind, benefit_id, start_month, end_month, paid_through, basic_fen, account_fen, bank_code, account_no, account_name) where status = 'active'`.execute(db);
     },
   },
+  '202611280001_payments_key_holds_benefit': {
+    async up(db: Kysely<any>) {
+      // Each payroll chunk reads the previous run's payments of its person range for the
+      // benefit each paid. With the benefit in the key's leaves that is an index-only scan
+      // in person order, instead of a visit to every heap page of the run (docs/PERFORMANCE.md).
+      await sql`alter table benefit_payments drop constraint benefit_payments_pk`.execute(db);
+      await sql`alter table benefit_payments add constraint benefit_payments_pk primary key (run_id, person_id, kind) include (benefit_id)`.execute(db);
+    },
+  },
 };

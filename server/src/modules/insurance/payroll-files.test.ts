@@ -48,6 +48,7 @@ test('a stream that ends inside a record is an error, not a short file', async (
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-bankfiles-'));
   const files = new BankFiles(dir);
   await assert.rejects(pipeline(Readable.from([copyOut.subarray(0, copyOut.length - 3)]), bankSplitter(files)), /incomplete last record/);
-  files.destroy();
+  await files.destroy();
+  assert.deepEqual(fs.readdirSync(dir), [], 'no unfinished file is left behind');
   fs.rmSync(dir, { recursive: true });
 });

@@ -276,14 +276,17 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
   const chunks = await db.selectFrom('payroll_chunks').selectAll().where('run_id', '=', run.run_id).orderBy('chunk_no').execute();
   const total = chunks.length;
   const pool = pgPoolOf(db);
-  const parts = new ChunkParts(opts.dataDir, opts.month, run.run_id);
+  const parts = new ChunkParts();
   const prevRow = await previousRun(db, opts.month);
   const prev = prevRow ? { runId: prevRow.run_id, month: prevRow.month } : undefined;
   const pending = chunks.filter((c) => !c.done);
   let done = total - pending.length;
   opts.onProgress?.(done, total);
-  /** One chunk in one transaction; on PostgreSQL its bank-file rows come back from the insert itself. */
-  const computeChunk = async (trx: Db, c: (typeof chunks)[number], client?: pg.PoolClient) => {
+  /**
+   * One chunk in one transaction; on PostgreSQL its bank-file rows come back from the insert
+   * itself, into `part`. False when another process did the chunk.
+   */
+  const computeChunk = async (trx: Db, c: (typeof chunks)[number], client?: pg.PoolClient, part?: Buffer[]) => {
     // Two processes resuming the same run take turns per chunk; the second finds it done.
     const locked = await trx.selectFrom('payroll_chunks').select('done').where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).forUpdate().executeTakeFirstOrThrow();
     if (locked.done) return false;
@@ -300,10 +303,10 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
       //   time when measured, docs/PERFORMANCE.md).
       await sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true), set_config('enable_hashjoin', 'off', true), set_config('enable_hashagg', 'off', true)`.execute(trx);
       // Payments of this range committed before (a crash before the chunk was marked done)
-      // are not returned by the insert: then the part is written from the run afterwards.
+      // are not returned by the insert: then the part is read from the run afterwards.
       const before = await trx.selectFrom('benefit_payments').select('person_id').where('run_id', '=', run.run_id).where(sql<boolean>`${inRange(c.lo, c.hi, lastChunk)('person_id')}`).limit(1).executeTakeFirst();
       if (before) await statement.execute(trx);
-      else await copyOut(client, trx, sql`${statement} returning ${FILE_COLUMNS}`, fs.createWriteStream(parts.tmp(c.chunk_no)));
+      else if (part) await copyOut(client, trx, sql`${statement} returning ${FILE_COLUMNS}`, collect(part));
     } else {
       await statement.execute(trx);
     }
@@ -314,17 +317,18 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
   };
   const runChunk = async (c: (typeof chunks)[number]) => {
     if (!pool) return void (await db.transaction().execute((trx) => computeChunk(trx, c)));
-    parts.discard(c.chunk_no);
-    try {
-      // The part becomes the chunk's only after its transaction committed.
-      if (await withPgClient(pool, (client, cdb) => cdb.transaction().execute((trx) => computeChunk(trx, c, client)))) parts.keep(c.chunk_no);
-    } finally {
-      parts.discardTmp(c.chunk_no);
-    }
+    const part: Buffer[] = [];
+    // The part becomes the chunk's only after its transaction committed.
+    if (await withPgClient(pool, (client, cdb) => cdb.transaction().execute((trx) => computeChunk(trx, c, client, part)))) parts.keep(c.chunk_no, part);
   };
   // Chunks are independent (disjoint person ranges, each idempotent): on PostgreSQL two
   // connections work through them side by side. After a failure no new chunk is started.
   const workers = pool ? Math.max(1, Math.min(opts.parallel ?? 2, pending.length)) : 1;
+  const committed = new ChunkSignals(chunks.filter((c) => c.done).map((c) => c.chunk_no));
+  // The bank files are joined from the parts in chunk order while later chunks still run.
+  // Parts that do not add up to the run (a broken record, other totals) are not trusted:
+  // then the files are written in one pass over the run.
+  const fromParts = pool ? bankFilesFromParts(db, pool, parts, run.run_id, opts.month, opts.dataDir, chunks, (n) => committed.wait(n)).catch(() => undefined) : undefined;
   let next = 0;
   let failure: { error: unknown } | undefined;
   await Promise.all(
@@ -336,28 +340,30 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
           done++;
           opts.onProgress?.(done, total);
           await opts.afterChunk?.(c.chunk_no);
+          committed.settle(c.chunk_no);
         } catch (error) {
           failure ??= { error };
         }
       }
     }),
   );
-  if (failure) throw failure.error;
-  // The run's count and total, read while the files are joined from the parts (another connection).
-  const [sums, fromParts] = await Promise.all([
+  if (failure) {
+    committed.failAll(failure.error);
+    await fromParts;
+    throw failure.error;
+  }
+  // The run's count and total, read while the last parts are joined (another connection).
+  const [sums, filesFromParts] = await Promise.all([
     db.selectFrom('benefit_payments').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.coalesce(eb.fn.sum<number>('total_fen'), sql<number>`0`).as('total')]).where('run_id', '=', run.run_id).executeTakeFirstOrThrow(),
-    // A part damaged on disk (kept after its commit, but lost in a crash before it reached
-    // the disk) shows as a broken record or as totals that differ: then one pass over the run.
-    pool ? bankFilesFromParts(db, pool, parts, run.run_id, opts.month, opts.dataDir, chunks).catch(() => undefined) : undefined,
+    fromParts,
   ]);
   const holdsRun = (files: BankFileSummary[]) => {
     const inFiles = files.reduce((t, f) => ({ n: t.n + f.rows, total: t.total + f.totalFen }), { n: 0, total: 0 });
     return inFiles.n === Number(sums.n) && inFiles.total === Number(sums.total);
   };
-  const files = fromParts && holdsRun(fromParts) ? fromParts : await writeBankFiles(db, run.run_id, opts.month, opts.dataDir);
+  const files = filesFromParts && holdsRun(filesFromParts) ? filesFromParts : await writeBankFiles(db, run.run_id, opts.month, opts.dataDir);
   // The files were written from separate reads: they must hold every payment, once.
   if (!holdsRun(files)) throw new Error(`payroll ${opts.month}: the bank files do not hold the run's ${sums.n} payments / ${sums.total} fen`);
-  parts.removeAll();
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('payroll_runs')
@@ -381,37 +387,67 @@ function inRange(lo: string, hi: string, last: boolean) {
 }
 
 /**
- * A chunk's bank-file rows on disk (PostgreSQL): written while its payments are inserted
- * (the insert returns them), kept once the chunk committed, and joined into the bank
- * files after the last chunk. A part that is missing — its chunk ran in another process,
- * or the process died between commit and keeping it — is written from the run instead.
+ * The chunks' bank-file rows in memory (PostgreSQL): collected while a chunk's payments are
+ * inserted (the insert returns them), kept once its transaction committed, and taken by the
+ * bank files in chunk order. A part that is missing — its chunk ran in another process or
+ * before a crash, or it finished too far ahead of the files — is read from the run instead.
  */
 class ChunkParts {
-  readonly dir: string;
-  constructor(dataDir: string, month: string, runId: string) {
-    this.dir = path.join(dataDir, 'payroll', month, `parts-${runId}`);
+  private readonly kept = new Map<number, Buffer[]>();
+  /** The next chunk the files will take. */
+  private next = 0;
+  keep(chunkNo: number, rows: Buffer[]) {
+    // Memory stays bounded when one chunk is slow and others finish behind it.
+    if (chunkNo - this.next < MAX_PARTS_AHEAD) this.kept.set(chunkNo, rows);
   }
-  file(chunkNo: number) {
-    return path.join(this.dir, `chunk-${String(chunkNo).padStart(6, '0')}.csv`);
+  take(chunkNo: number): Buffer[] | undefined {
+    const rows = this.kept.get(chunkNo);
+    this.kept.delete(chunkNo);
+    this.next = chunkNo + 1;
+    return rows;
   }
-  tmp(chunkNo: number) {
-    fs.mkdirSync(this.dir, { recursive: true });
-    return `${this.file(chunkNo)}.tmp`;
+}
+
+const MAX_PARTS_AHEAD = 8;
+
+/** A stream that keeps what is written to it, in `into`. */
+function collect(into: Buffer[]) {
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      into.push(chunk);
+      cb();
+    },
+  });
+}
+
+/** Each chunk's commit (or the run's failure) as a promise, for whoever joins the parts in order. */
+class ChunkSignals {
+  private readonly signals = new Map<number, { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void }>();
+  private failure: { error: unknown } | undefined;
+  constructor(private readonly settled: number[]) {}
+  private signal(chunkNo: number) {
+    let s = this.signals.get(chunkNo);
+    if (!s) {
+      let resolve!: () => void, reject!: (e: unknown) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      promise.catch(() => undefined); // a failure nobody waits for is not a crash
+      s = { promise, resolve, reject };
+      this.signals.set(chunkNo, s);
+      if (this.settled.includes(chunkNo)) resolve();
+      else if (this.failure) reject(this.failure.error);
+    }
+    return s;
   }
-  has(chunkNo: number) {
-    return fs.existsSync(this.file(chunkNo));
+  wait(chunkNo: number) {
+    return this.signal(chunkNo).promise;
   }
-  keep(chunkNo: number) {
-    if (fs.existsSync(`${this.file(chunkNo)}.tmp`)) fs.renameSync(`${this.file(chunkNo)}.tmp`, this.file(chunkNo));
+  settle(chunkNo: number) {
+    this.signal(chunkNo).resolve();
   }
-  discard(chunkNo: number) {
-    fs.rmSync(this.file(chunkNo), { force: true });
-  }
-  discardTmp(chunkNo: number) {
-    fs.rmSync(`${this.file(chunkNo)}.tmp`, { force: true });
-  }
-  removeAll() {
-    fs.rmSync(this.dir, { recursive: true, force: true });
+  /** No chunk after a failure is started: nothing waits for them any more. */
+  failAll(error: unknown) {
+    this.failure = { error };
+    for (const s of this.signals.values()) s.reject(error);
   }
 }
 
@@ -430,23 +466,26 @@ async function copyOut(client: pg.PoolClient, trx: Db, query: RawBuilder<unknown
 type BankFileSummary = PayrollSummary['files'][number];
 
 /** The bank files of a run from its chunks' parts (written from the run where missing). */
-async function bankFilesFromParts(db: Db, pool: pg.Pool, parts: ChunkParts, runId: string, month: string, dataDir: string, chunks: { chunk_no: number; lo: string; hi: string }[]) {
-  for (const c of chunks) {
-    if (parts.has(c.chunk_no)) continue;
-    const last = c.chunk_no === chunks.length - 1;
-    await withPgClient(pool, (client, cdb) => copyOut(client, cdb, fileQuery(runId, undefined, { lo: c.lo, hi: c.hi, last }), fs.createWriteStream(parts.tmp(c.chunk_no))));
-    parts.keep(c.chunk_no);
-  }
+async function bankFilesFromParts(db: Db, pool: pg.Pool, parts: ChunkParts, runId: string, month: string, dataDir: string, chunks: { chunk_no: number; lo: string; hi: string }[], committed: (chunkNo: number) => Promise<void>) {
   const dir = path.join(dataDir, 'payroll', month);
   const files = new BankFiles(dir);
   try {
     const inOrder = async function* () {
-      for (const c of chunks) yield* fs.createReadStream(parts.file(c.chunk_no), { highWaterMark: WRITE_BLOCK });
+      for (const c of chunks) {
+        await committed(c.chunk_no);
+        let part = parts.take(c.chunk_no);
+        if (!part) {
+          const last = c.chunk_no === chunks.length - 1;
+          const rows: Buffer[] = (part = []);
+          await withPgClient(pool, (client, cdb) => copyOut(client, cdb, fileQuery(runId, undefined, { lo: c.lo, hi: c.hi, last }), collect(rows)));
+        }
+        yield* part;
+      }
     };
     await pipeline(Readable.from(inOrder()), bankSplitter(files));
     await files.close();
   } catch (e) {
-    files.destroy();
+    await files.destroy();
     throw e;
   }
   return files.summary(dataDir);
@@ -520,10 +559,18 @@ export class BankFiles {
     }
   }
 
-  destroy() {
-    // A stream destroyed before its file opened may still report the open's failure (its
-    // folder may be gone by then): nothing is listening any more, so that is not a crash.
-    for (const s of this.sinks.values()) s.out.on('error', () => undefined).destroy();
+  /** Closes every file unfinished and removes it; resolves once none is open any more. */
+  async destroy() {
+    await Promise.all(
+      [...this.sinks.values()].map(async (s) => {
+        // A stream destroyed before its file opened may still report the open's failure (its
+        // folder may be gone by then): nothing is listening any more, so that is not a crash.
+        const closed = s.out.closed ? undefined : new Promise<void>((res) => s.out.once('close', () => res()));
+        s.out.on('error', () => undefined).destroy();
+        await closed;
+        fs.rmSync(s.tmp, { force: true });
+      }),
+    );
   }
 
   /** Each file (relative to dataDir) with its rows, total and SHA-256, by bank. */
@@ -673,7 +720,7 @@ export async function writeBankFiles(db: Db, runId: string, month: string, dataD
     }
     await files.close();
   } catch (e) {
-    files.destroy();
+    await files.destroy();
     throw e;
   }
   return files.summary(dataDir);
