@@ -103,6 +103,9 @@ async function forget(c: pg.Client) {
   await c.query(`delete from payroll_chunks where run_id in (select run_id from payroll_runs where month = '${MONTH}')`);
   await c.query(`delete from payroll_runs where month = '${MONTH}'`);
   await c.query('drop table if exists p5_reference');
+  // Compacted, as a fresh database has it: the run must extend the table, not refill the
+  // space of the run removed.
+  await c.query('vacuum full benefit_payments');
   await c.query('vacuum analyze benefit_payments, payroll_runs, payroll_chunks');
 }
 
