@@ -73,7 +73,13 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     pgPools.set(db, pool);
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    // Kysely ends the pool only if it ever ran a query itself; a handle used only through
+    // withPgClient would otherwise keep its connections open after close.
+    const close = async () => {
+      await db.destroy();
+      if (!pool.ended) await pool.end();
+    };
+    return { db, kind: 'postgres', close };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   let dir: string | undefined;

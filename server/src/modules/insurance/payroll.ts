@@ -1,16 +1,15 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable, Writable } from 'node:stream';
 import type pg from 'pg';
 import { sql, type RawBuilder } from 'kysely';
-import { to as copyTo } from 'pg-copy-streams';
 import { pgPoolOf, withPgClient, type Db } from '../../db/connect.js';
+import { copyRowsOut } from '../../db/copy-rows.js';
 import { AppError } from '../../http/errors.js';
 import { uuid7 } from '../../lib/uuid7.js';
 import { appendAudit, type Actor } from '../audit/service.js';
 import { recordEvent } from '../events/outbox.js';
+import { BankFiles, BankRows, type BankFileSummary } from './bank-files.js';
 import { addMonths, isMonth } from './money.js';
 
 /**
@@ -290,7 +289,7 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
    * One chunk in one transaction; on PostgreSQL its bank-file rows come back from the insert
    * itself, into `part`. False when another process did the chunk.
    */
-  const computeChunk = async (trx: Db, c: (typeof chunks)[number], client?: pg.PoolClient, part?: Buffer[]) => {
+  const computeChunk = async (trx: Db, c: (typeof chunks)[number], client?: pg.PoolClient, part?: BankRows) => {
     // Two processes resuming the same run take turns per chunk; the second finds it done.
     const locked = await trx.selectFrom('payroll_chunks').select('done').where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).forUpdate().executeTakeFirstOrThrow();
     if (locked.done) return false;
@@ -310,7 +309,7 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
       // are not returned by the insert: then the part is read from the run afterwards.
       const before = await trx.selectFrom('benefit_payments').select('person_id').where('run_id', '=', run.run_id).where(sql<boolean>`${inRange(c.lo, c.hi, lastChunk)('person_id')}`).limit(1).executeTakeFirst();
       if (before) await statement.execute(trx);
-      else if (part) await copyOut(client, trx, sql`${statement} returning ${FILE_COLUMNS}`, collect(part));
+      else if (part) await copyOut(client, trx, sql`${statement} returning ${FILE_COLUMNS}`, part);
     } else {
       await statement.execute(trx);
     }
@@ -321,7 +320,7 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
   };
   const runChunk = async (c: (typeof chunks)[number]) => {
     if (!pool) return void (await db.transaction().execute((trx) => computeChunk(trx, c)));
-    const part: Buffer[] = [];
+    const part = new BankRows();
     // The part becomes the chunk's only after its transaction committed.
     if (await withPgClient(pool, (client, cdb) => cdb.transaction().execute((trx) => computeChunk(trx, c, client, part)))) parts.keep(c.chunk_no, part);
   };
@@ -397,14 +396,14 @@ function inRange(lo: string, hi: string, last: boolean) {
  * before a crash, or it finished too far ahead of the files — is read from the run instead.
  */
 class ChunkParts {
-  private readonly kept = new Map<number, Buffer[]>();
+  private readonly kept = new Map<number, BankRows>();
   /** The next chunk the files will take. */
   private next = 0;
-  keep(chunkNo: number, rows: Buffer[]) {
+  keep(chunkNo: number, rows: BankRows) {
     // Memory stays bounded when one chunk is slow and others finish behind it.
     if (chunkNo - this.next < MAX_PARTS_AHEAD) this.kept.set(chunkNo, rows);
   }
-  take(chunkNo: number): Buffer[] | undefined {
+  take(chunkNo: number): BankRows | undefined {
     const rows = this.kept.get(chunkNo);
     this.kept.delete(chunkNo);
     this.next = chunkNo + 1;
@@ -413,16 +412,6 @@ class ChunkParts {
 }
 
 const MAX_PARTS_AHEAD = 8;
-
-/** A stream that keeps what is written to it, in `into`. */
-function collect(into: Buffer[]) {
-  return new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      into.push(chunk);
-      cb();
-    },
-  });
-}
 
 /** Each chunk's commit (or the run's failure) as a promise, for whoever joins the parts in order. */
 class ChunkSignals {
@@ -455,8 +444,11 @@ class ChunkSignals {
   }
 }
 
-/** COPY (query) TO STDOUT (CSV) into `to`, on `client`, the connection `trx` runs on. */
-async function copyOut(client: pg.PoolClient, trx: Db, query: RawBuilder<unknown>, to: Writable) {
+/**
+ * COPY (query) TO STDOUT (CSV), each row split by bank into `rows`, on `client`, the
+ * connection `trx` runs on.
+ */
+async function copyOut(client: pg.PoolClient, trx: Db, query: RawBuilder<unknown>, rows: BankRows) {
   const compiled = query.compile(trx);
   // COPY takes no parameters: inline them as literals (ids, months and numbers only).
   let text = compiled.sql;
@@ -464,29 +456,24 @@ async function copyOut(client: pg.PoolClient, trx: Db, query: RawBuilder<unknown
     if (typeof p !== 'number' && !/^[0-9A-Za-z:_-]*$/.test(String(p))) throw new Error(`copyOut: unexpected parameter ${JSON.stringify(p)}`);
     text = text.replace(new RegExp(`\\$${i + 1}(?![0-9])`), `'${String(p)}'`);
   });
-  await pipeline(client.query(copyTo(`copy (${text}) to stdout with (format csv)`)), to);
+  await copyRowsOut(client, text, rows.add);
 }
-
-type BankFileSummary = PayrollSummary['files'][number];
 
 /** The bank files of a run from its chunks' parts (written from the run where missing). */
 async function bankFilesFromParts(db: Db, pool: pg.Pool, parts: ChunkParts, runId: string, month: string, dataDir: string, chunks: { chunk_no: number; lo: string; hi: string }[], committed: (chunkNo: number) => Promise<void>) {
   const dir = path.join(dataDir, 'payroll', month);
   const files = new BankFiles(dir);
   try {
-    const inOrder = async function* () {
-      for (const c of chunks) {
-        await committed(c.chunk_no);
-        let part = parts.take(c.chunk_no);
-        if (!part) {
-          const last = c.chunk_no === chunks.length - 1;
-          const rows: Buffer[] = (part = []);
-          await withPgClient(pool, (client, cdb) => copyOut(client, cdb, fileQuery(runId, undefined, { lo: c.lo, hi: c.hi, last }), collect(rows)));
-        }
-        yield* part;
+    for (const c of chunks) {
+      await committed(c.chunk_no);
+      let part = parts.take(c.chunk_no);
+      if (!part) {
+        const last = c.chunk_no === chunks.length - 1;
+        const rows = (part = new BankRows());
+        await withPgClient(pool, (client, cdb) => copyOut(client, cdb, fileQuery(runId, undefined, { lo: c.lo, hi: c.hi, last }), rows));
       }
-    };
-    await pipeline(Readable.from(inOrder()), bankSplitter(files));
+      await files.append(part);
+    }
     await files.close();
   } catch (e) {
     await files.destroy();
@@ -494,8 +481,6 @@ async function bankFilesFromParts(db: Db, pool: pg.Pool, parts: ChunkParts, runI
   }
   return files.summary(dataDir);
 }
-
-const FILE_HEADER = 'account_no,name,amount,month,regular,arrears,arrears_months,person_ref\n';
 
 /**
  * The columns of a bank-file row from a payment `p`: the bank code and the amount in fen
@@ -521,180 +506,6 @@ function fileQuery(runId: string, page?: { after: string | undefined }, range?: 
     order by p.person_id, p.kind ${page ? sql`limit 5000` : sql``}`;
 }
 
-/** A bank file being written: the stream, the SHA-256 of what went into it, its rows and total. */
-interface BankSink {
-  bank: string;
-  file: string;
-  tmp: string;
-  out: fs.WriteStream;
-  hash: ReturnType<typeof createHash>;
-  rows: number;
-  totalFen: number;
-  /** Rows not yet written: files are written in blocks (a write per row costs more than the rest). */
-  block: Buffer;
-  used: number;
-}
-
-const WRITE_BLOCK = 256 * 1024;
-
-/** The bank files of a run, opened as the first row of each bank arrives. */
-export class BankFiles {
-  readonly sinks = new Map<string, BankSink>();
-  constructor(private readonly dir: string) {
-    fs.mkdirSync(dir, { recursive: true });
-  }
-
-  sink(bank: string): BankSink {
-    let s = this.sinks.get(bank);
-    if (!s) {
-      if (!/^[A-Za-z0-9_-]+$/.test(bank)) throw new Error(`bank file: bad bank code ${JSON.stringify(bank)}`);
-      const file = path.join(this.dir, `${bank}.csv`);
-      s = { bank, file, tmp: `${file}.part`, out: fs.createWriteStream(`${file}.part`), hash: createHash('sha256'), rows: 0, totalFen: 0, block: Buffer.allocUnsafe(WRITE_BLOCK), used: 0 };
-      this.sinks.set(bank, s);
-      write(s, FILE_HEADER);
-    }
-    return s;
-  }
-
-  async close() {
-    for (const s of this.sinks.values()) {
-      await new Promise<void>((res, rej) => s.out.end((err?: Error | null) => (err ? rej(err) : res())));
-      fs.renameSync(s.tmp, s.file);
-    }
-  }
-
-  /** Closes every file unfinished and removes it; resolves once none is open any more. */
-  async destroy() {
-    await Promise.all(
-      [...this.sinks.values()].map(async (s) => {
-        // A stream destroyed before its file opened may still report the open's failure (its
-        // folder may be gone by then): nothing is listening any more, so that is not a crash.
-        const closed = s.out.closed ? undefined : new Promise<void>((res) => s.out.once('close', () => res()));
-        s.out.on('error', () => undefined).destroy();
-        await closed;
-        fs.rmSync(s.tmp, { force: true });
-      }),
-    );
-  }
-
-  /** Each file (relative to dataDir) with its rows, total and SHA-256, by bank. */
-  summary(dataDir: string): BankFileSummary[] {
-    return [...this.sinks.values()]
-      .sort((a, b) => (a.bank < b.bank ? -1 : a.bank > b.bank ? 1 : 0))
-      .map((s) => ({ bank: s.bank, file: path.relative(dataDir, s.file), rows: s.rows, totalFen: s.totalFen, sha256: s.hash.digest('hex') }));
-  }
-}
-
-function write(sink: BankSink, data: Buffer | string): boolean {
-  sink.hash.update(data);
-  return sink.out.write(data);
-}
-
-/** Writes the block; resolves when the stream can take more. */
-function flush(sink: BankSink): Promise<void> | undefined {
-  if (!sink.used) return undefined;
-  const data = sink.block.subarray(0, sink.used);
-  sink.block = Buffer.allocUnsafe(WRITE_BLOCK);
-  sink.used = 0;
-  return write(sink, data) ? undefined : new Promise<void>((res) => sink.out.once('drain', () => res()));
-}
-
-/**
- * Index of the newline ending the record that starts at `from` (outside double quotes),
- * or -1. `quote` is the first double quote at or after `from` (-1: none in the buffer).
- */
-function recordEnd(buf: Buffer, from: number, inQuote = false, quote = buf.indexOf(34, from)): number {
-  const nl = buf.indexOf(10, from);
-  if (!inQuote) {
-    if (nl < 0) return -1;
-    if (quote < 0 || quote > nl) return nl;
-  }
-  for (let i = from; i < buf.length; i++) {
-    const ch = buf[i];
-    if (ch === 34) inQuote = !inQuote;
-    else if (ch === 10 && !inQuote) return i;
-  }
-  return -1;
-}
-
-/**
- * Splits the CSV of all banks (bank code, amount in fen, then the file's fields) into
- * one file per bank. A record ends at a newline outside double quotes (a quoted field
- * may hold one); the first two fields are plain. Rows are copied into each file's block
- * as they come: no object per row.
- */
-export function bankSplitter(files: BankFiles) {
-  let rest: Buffer | undefined;
-  const waits: Promise<void>[] = [];
-  /** One record, buf[pos..end] with the newline at end. */
-  const take = (buf: Buffer, pos: number, end: number) => {
-    const c1 = buf.indexOf(44, pos);
-    const sink = files.sink(buf.toString('latin1', pos, c1));
-    // The amount in fen, an integer: read digit by digit (no string per row).
-    let c2 = c1 + 1;
-    const negative = buf[c2] === 45;
-    if (negative) c2++;
-    let fen = 0;
-    for (let ch = buf[c2]!; ch !== 44; ch = buf[++c2]!) fen = fen * 10 + ch - 48;
-    sink.rows++;
-    sink.totalFen += negative ? -fen : fen;
-    const len = end - c2;
-    if (sink.used + len > WRITE_BLOCK) {
-      const w = flush(sink);
-      if (w) waits.push(w);
-    }
-    if (len > WRITE_BLOCK) {
-      if (!write(sink, Buffer.from(buf.subarray(c2 + 1, end + 1)))) waits.push(new Promise<void>((res) => sink.out.once('drain', () => res())));
-    } else {
-      buf.copy(sink.block, sink.used, c2 + 1, end + 1);
-      sink.used += len;
-    }
-  };
-  return new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      try {
-        let pos = 0;
-        if (rest) {
-          // The record begun in the previous chunk: complete it from this one.
-          let quotes = 0;
-          for (const ch of rest) if (ch === 34) quotes++;
-          const end = recordEnd(chunk, 0, quotes % 2 === 1);
-          if (end < 0) {
-            rest = Buffer.concat([rest, chunk]);
-            return cb();
-          }
-          const rec = Buffer.concat([rest, chunk.subarray(0, end + 1)]);
-          rest = undefined;
-          take(rec, 0, rec.length - 1);
-          pos = end + 1;
-        }
-        // Where the next quote is, searched again only once passed: searching the rest of a
-        // large buffer for each record would cost quadratic time on the (usual) quote-free rows.
-        let quote = -2;
-        while (pos < chunk.length) {
-          if (quote === -2 || (quote >= 0 && quote < pos)) quote = chunk.indexOf(34, pos);
-          const end = recordEnd(chunk, pos, false, quote);
-          if (end < 0) {
-            rest = Buffer.from(chunk.subarray(pos));
-            break;
-          }
-          take(chunk, pos, end);
-          pos = end + 1;
-        }
-        const pending = waits.splice(0);
-        if (!pending.length) return cb();
-        Promise.all(pending).then(() => cb(), cb);
-      } catch (e) {
-        cb(e as Error);
-      }
-    },
-    final(cb) {
-      if (rest && rest.length) return cb(new Error('bank file: incomplete last record'));
-      Promise.all([...files.sinks.values()].map((sink) => flush(sink))).then(() => cb(), cb);
-    },
-  });
-}
-
 /**
  * Writes one CSV per bank in one pass over the run (COPY … TO STDOUT on PostgreSQL,
  * keyset pages on PGlite); returns each file with its rows, total and SHA-256.
@@ -704,19 +515,18 @@ export async function writeBankFiles(db: Db, runId: string, month: string, dataD
   const files = new BankFiles(path.join(dataDir, 'payroll', month));
   try {
     if (pool) {
-      await withPgClient(pool, (client, cdb) => copyOut(client, cdb, fileQuery(runId), bankSplitter(files)));
+      // The whole run in memory before it is written (the size of the files): this pass is
+      // the fallback when the chunks' parts do not add up.
+      const rows = new BankRows();
+      await withPgClient(pool, (client, cdb) => copyOut(client, cdb, fileQuery(runId), rows));
+      await files.append(rows);
     } else {
       let after: string | undefined;
       for (;;) {
         const rows = (await fileQuery(runId, { after }).execute(db)).rows as Record<string, unknown>[];
-        const parts = new Map<BankSink, string>();
-        for (const r of rows) {
-          const sink = files.sink(String(r.bank_code));
-          sink.rows++;
-          sink.totalFen += Number(r.total_fen);
-          parts.set(sink, (parts.get(sink) ?? '') + `${r.account_no},${r.name},${r.amount},${r.month},${r.regular},${r.arrears},${r.arrears_months},${r.person_ref}\n`);
-        }
-        for (const [sink, text] of parts) if (!write(sink, text)) await new Promise<void>((res) => sink.out.once('drain', () => res()));
+        const page = new BankRows();
+        for (const r of rows) page.addLine(String(r.bank_code), Number(r.total_fen), [r.account_no, r.name, r.amount, r.month, r.regular, r.arrears, r.arrears_months, r.person_ref].map(String));
+        await files.append(page);
         if (rows.length < 5000) break;
         const [pid, kind] = String(rows[rows.length - 1]!.person_ref).split(':');
         after = `${pid}|${kind}`;
