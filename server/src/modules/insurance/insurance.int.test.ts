@@ -7,7 +7,7 @@ import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { DEFAULT_CATALOG_DIR } from '../../config.js';
 import type { DbHandle } from '../../db/connect.js';
-import { dropTemplates, freshDatabase } from '../../test/db.js';
+import { dropTemplates, freshDatabase, TEST_DB } from '../../test/db.js';
 import { seedSmallCity } from '../../test/fixtures.js';
 import { SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { creditCodeFor } from '../demo/employers.js';
@@ -405,6 +405,38 @@ test('bank files hold every payment once with the name on its account, also for 
   // The comma becomes a space; the quotes survive the CSV quoting.
   assert.match(guardian[0]!, /^SSC990001,"?王"{1,2}大"{1,2} 明"?,2500\.00,2026-12,2500\.00,0\.00,0,/);
   assert.deepEqual(fs.readdirSync(path.join(dataDir, 'payroll', '2026-12')).filter((f) => !f.endsWith('.csv')), [], 'no unfinished file is left behind');
+});
+
+test('bank files hold every payment once when one chunk is slow and the others finish far ahead of it', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-payroll-'));
+  const done = new Set<number>();
+  // Chunk 0 waits until ten later chunks are done: on PostgreSQL their rows, too far ahead of
+  // the files, are not kept in memory and are read from the run when their turn comes.
+  const run = await runPayroll(
+    h.db,
+    {
+      month: '2027-01',
+      dataDir,
+      chunkSize: 1,
+      parallel: 2,
+      afterChunk: async (n) => {
+        done.add(n);
+        // (PGlite runs one chunk at a time: nothing to wait for.)
+        if (n === 0 && TEST_DB === 'postgres') for (let i = 0; i < 500 && done.size < 11; i++) await new Promise((r) => setTimeout(r, 10));
+      },
+    },
+    actor,
+  );
+  const pays = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', run.runId).execute();
+  assert.ok(pays.length >= 12, `${pays.length} payments`);
+  const lines = run.files.flatMap((f) => fs.readFileSync(path.join(dataDir, f.file), 'utf8').split('\n').slice(1, -1));
+  assert.deepEqual(lines.map((l) => l.split(',').at(-1)).sort(), pays.map((x) => `${x.person_id}:${x.kind}`).sort());
+  // Each file in person order, as the bank reconciles it.
+  for (const f of run.files) {
+    const refs = fs.readFileSync(path.join(dataDir, f.file), 'utf8').split('\n').slice(1, -1).map((l) => l.split(',').at(-1)!);
+    assert.deepEqual(refs, [...refs].sort(), `${f.bank} in person order`);
+  }
+  assert.equal(run.files.reduce((t, f) => t + f.totalFen, 0), run.totalFen);
 });
 
 test('the citizens of the small city keep their rights summary (the old API still answers)', async () => {
