@@ -331,7 +331,7 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
   // The bank files are joined from the parts in chunk order while later chunks still run.
   // Parts that do not add up to the run (a broken record, other totals) are not trusted:
   // then the files are written in one pass over the run.
-  const fromParts = pool ? bankFilesFromParts(db, pool, parts, run.run_id, opts.month, opts.dataDir, chunks, (n) => committed.wait(n)).catch(() => undefined) : undefined;
+  const fromParts = pool ? bankFilesFromParts(pool, parts, run.run_id, opts.month, opts.dataDir, chunks, (n) => committed.wait(n)).catch(() => undefined) : undefined;
   let next = 0;
   let failure: { error: unknown } | undefined;
   await Promise.all(
@@ -459,8 +459,8 @@ async function copyOut(client: pg.PoolClient, trx: Db, query: RawBuilder<unknown
   await copyRowsOut(client, text, rows.add);
 }
 
-/** The bank files of a run from its chunks' parts (written from the run where missing). */
-async function bankFilesFromParts(db: Db, pool: pg.Pool, parts: ChunkParts, runId: string, month: string, dataDir: string, chunks: { chunk_no: number; lo: string; hi: string }[], committed: (chunkNo: number) => Promise<void>) {
+/** The bank files of a run from its chunks' parts, in chunk order as each commits (read from the run where missing). */
+async function bankFilesFromParts(pool: pg.Pool, parts: ChunkParts, runId: string, month: string, dataDir: string, chunks: { chunk_no: number; lo: string; hi: string }[], committed: (chunkNo: number) => Promise<void>) {
   const dir = path.join(dataDir, 'payroll', month);
   const files = new BankFiles(dir);
   try {
