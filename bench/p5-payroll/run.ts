@@ -24,6 +24,26 @@ const ADMIN_URL = process.env.BENCH_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5
 const DB = process.env.BENCH_DB ?? 'tongban_bench_p5';
 const DB_URL = ADMIN_URL.replace(/\/[^/]*$/, `/${DB}`);
 
+/** CPU seconds (user + system) so far of each backend of the benchmark database, by pid (from /proc: the same machine). */
+async function backendCpu(c: pg.Client): Promise<Map<number, number>> {
+  const pids = (await c.query('select pid from pg_stat_activity where datname = current_database()')).rows.map((r) => Number(r.pid));
+  const tick = 100; // USER_HZ
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) / tick);
+    } catch {
+      // not on this machine, or gone
+    }
+  }
+  return out;
+}
+
+function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  return +[...after].reduce((t, [pid, s]) => t + s - (before.get(pid) ?? 0), 0).toFixed(2);
+}
+
 async function admin(text: string): Promise<void> {
   const c = new pg.Client({ connectionString: ADMIN_URL });
   await c.connect();
@@ -132,6 +152,7 @@ async function main() {
     // Each side starts right after a checkpoint, so neither pays for the other's (or the
     // generator's) dirty pages, nor gets a checkpoint's full-page images in its WAL by chance.
     await c.query('checkpoint');
+    const referenceCpu0 = await backendCpu(c);
     const referenceSeconds = await q(
       c,
       `insert into p5_reference
@@ -139,11 +160,14 @@ async function main() {
        from benefits b left join (select benefit_id, sum(amount_fen) as adj from benefit_adjustments where effective_month <= '${MONTH}' group by benefit_id) a on a.benefit_id = b.benefit_id
        where b.status = 'active'`,
     );
+    const referenceCpu = cpuSince(referenceCpu0, await backendCpu(c));
 
     let chunks = 0;
     let chunksDoneAt = 0;
     await c.query('checkpoint');
+    const cpu0 = { node: process.cpuUsage(), backends: await backendCpu(c) };
     const t0 = performance.now();
+    if (process.env.P5_AT_PAYROLL) (await import('node:child_process')).spawn('sh', ['-c', process.env.P5_AT_PAYROLL], { stdio: 'ignore', detached: true }).unref();
     if (process.env.SKIP_RUN) {
       // Data only (with KEEP_DB, for EXPLAIN): close the connections so the process ends.
       await c.end();
@@ -156,6 +180,15 @@ async function main() {
       { ...SYSTEM_ACTOR, userId: 'bench' },
     );
     const payrollSeconds = (performance.now() - t0) / 1000;
+    const nodeCpu = process.cpuUsage(cpu0.node);
+    const backendsAfter = await backendCpu(c);
+    // CPU seconds of this process and of the database's backends during the payroll: what
+    // the two cores were asked to do, beside the wall-clock time.
+    const cpu = {
+      nodeSeconds: +((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(2),
+      backendSeconds: cpuSince(cpu0.backends, backendsAfter),
+      referenceBackendSeconds: referenceCpu,
+    };
 
     const check = (
       await c.query(`
@@ -193,6 +226,7 @@ async function main() {
           chunksSeconds: +((chunksDoneAt - t0) / 1000).toFixed(2),
           filesSeconds: +(payrollSeconds - (chunksDoneAt - t0) / 1000).toFixed(2),
           ratio: +(referenceSeconds / payrollSeconds).toFixed(3),
+          cpu,
           goal: { seconds: 30, ratio: 0.5 },
           payments: Number(check.payments),
           personsPaidOnce: Number(check.persons) === Number(check.payments),

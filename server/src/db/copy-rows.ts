@@ -26,9 +26,28 @@ export class CopyRowFramer {
   constructor(private readonly sink: RowSink) {}
 
   push(chunk: Buffer): Buffer | undefined {
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    this.carry = undefined;
+    let buf = chunk;
     let pos = 0;
+    if (this.carry) {
+      // Only the message cut by the last read is joined, not the whole new read: nearly every
+      // read ends inside a row, and joining whole reads copied every byte once more.
+      const carry = this.carry;
+      this.carry = undefined;
+      const head = carry.length >= 5 ? carry : Buffer.concat([carry, chunk.subarray(0, 5 - carry.length)]);
+      if (head.length < 5) return this.keep(head, 0);
+      const need = 1 + head.readUInt32BE(1) - carry.length;
+      if (need > chunk.length) return this.keep(Buffer.concat([carry, chunk]), 0);
+      buf = Buffer.concat([carry, chunk.subarray(0, need)]);
+      const unread = this.frame(buf, 0);
+      if (unread !== undefined) return Buffer.concat([unread, chunk.subarray(need)]);
+      buf = chunk;
+      pos = need;
+    }
+    return this.frame(buf, pos);
+  }
+
+  /** Frames the messages of buf from pos on: see push. */
+  private frame(buf: Buffer, pos: number): Buffer | undefined {
     while (buf.length - pos >= 5) {
       const code = buf[pos]!;
       if (code !== COPY_DATA && !SKIPPED.has(code)) return buf.subarray(pos);
@@ -44,6 +63,10 @@ export class CopyRowFramer {
       }
       pos = end;
     }
+    return this.keep(buf, pos);
+  }
+
+  private keep(buf: Buffer, pos: number): undefined {
     // A copy: the rest of a large read must not be kept alive by a small tail.
     if (pos < buf.length) this.carry = Buffer.from(buf.subarray(pos));
     return undefined;

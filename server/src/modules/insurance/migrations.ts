@@ -287,4 +287,15 @@ export const migrations: Record<string, Migration> = {
       await sql`alter table benefit_payments add constraint benefit_payments_pk primary key (run_id, person_id, kind) include (benefit_id)`.execute(db);
     },
   },
+  '202611280900_payroll_reads_in_benefit_order': {
+    async up(db: Kysely<any>) {
+      // A payroll chunk merges the running benefits of its person range with their
+      // adjustments, benefit by benefit. With the benefit in both keys, after the person, the
+      // index scans deliver that order and neither input is sorted again (docs/PERFORMANCE.md).
+      await sql`drop index benefits_payroll`.execute(db);
+      await sql`create index benefits_payroll on benefits (person_id, benefit_id) include (kind, start_month, end_month, paid_through, basic_fen, account_fen, bank_code, account_no, account_name) where status = 'active'`.execute(db);
+      await sql`drop index benefit_adjustments_person_month`.execute(db);
+      await sql`create index benefit_adjustments_person_benefit on benefit_adjustments (person_id, benefit_id, effective_month) include (amount_fen)`.execute(db);
+    },
+  },
 };

@@ -191,7 +191,8 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
         case when ${inArrears} then
           ${arrearsMonths} * d.amount + coalesce((
             select sum(x.amount_fen * greatest(0, least(${lastM}, ${M} - 1) - greatest(${firstM}, ${mi('x.effective_month')}) + 1))::bigint
-            from benefit_adjustments x where x.benefit_id = d.benefit_id), 0)
+            -- By person too: an index-only read of pages the chunk has just read, not the heap.
+            from benefit_adjustments x where x.person_id = d.person_id and x.benefit_id = d.benefit_id), 0)
         else 0 end as arrears
       from (
         select b.benefit_id, b.person_id, b.kind, b.bank_code, b.account_no, b.account_name, b.basic_fen + b.account_fen as amount, b.start_month, b.end_month,
@@ -205,14 +206,15 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
           -- (every chunk done before this one) and sorted it, for each chunk.
           and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and ${inChunk('c.person_id')} and c.person_id = b.person_id and c.kind = b.kind)
         -- The orders spelt out (here and in the previous run's payments): the planner then
-        -- keeps the person order its index scans deliver and only sorts within a person,
-        -- instead of sorting each input whole (a quarter of the SELECT, docs/PERFORMANCE.md).
+        -- merges the inputs in the order their index scans deliver (benefits_payroll and
+        -- benefit_adjustments_person_benefit are keyed by person, then benefit), instead of
+        -- sorting each input whole (a quarter of the SELECT once, docs/PERFORMANCE.md).
         order by b.person_id, b.benefit_id
         offset 0
       ) d
       left join (
         -- Adjustments in force in the run month, summed per benefit for the whole range at
-        -- once; by person first, the order both sides come in (see computeChunk).
+        -- once, in the (person, benefit) order both sides come in.
         select a.person_id, a.benefit_id, sum(a.amount_fen)::bigint as upto
         from benefit_adjustments a
         where ${inChunk('a.person_id')} and a.effective_month <= ${m}
