@@ -69,11 +69,12 @@ async function generate(c: pg.Client): Promise<number> {
       (array['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + i % 10] || (array['秀英','建国','桂兰','志强','玉梅','德胜','淑珍','国华'])[1 + (i / 10) % 8],
       'p5', 'p', date '1940-01-01' + (i % 9000), case when i % 2 = 0 then 'M' else 'F' end, '371002', '371002001'
     from generate_series(1, ${RETIREES}) i`);
+  // Yearly adjustments of 2025 and 2026 for pensions that started before each year: their
+  // sum and latest month are kept on the benefit, as applyYearlyAdjustment does.
+  const ADJUSTMENTS = `(values ('2025-01', 2500, 100), ('2026-01', 2500, 100)) as y(m, fixed, bp)`;
   await c.query(`
-    insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, account_name, decision_ref)
-    select md5('b5-' || i)::uuid, md5('p5-' || i)::uuid, 'pension',
-      to_char(date '2008-01-01' + make_interval(months => i % 226), 'YYYY-MM'), null,
-      150000 + (i::bigint * 7919) % 250000, 20000 + (i::bigint * 104729) % 130000,
+    insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, account_name, decision_ref, adjustments_fen, last_adjustment_month)
+    select md5('b5-' || i)::uuid, md5('p5-' || i)::uuid, 'pension', start_month, null, basic_fen, account_fen,
       case when i % 100 = 0 then 'suspended' else 'active' end,
       case when i % 100 = 0 then '2026-09' end,
       -- Paid through October by last month's run (below), so paid_through is not stored:
@@ -82,13 +83,21 @@ async function generate(c: pg.Client): Promise<number> {
       -- (arrears due), both paid through August.
       case when i % 200 = 7 or i % 100 = 0 then '2026-08' end,
       (array['ICBC','CCB','ABC','BOC','WHCB'])[1 + i % 5], 'SSC' || lpad(i::text, 12, '0'),
-      (array['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + i % 10] || (array['秀英','建国','桂兰','志强','玉梅','德胜','淑珍','国华'])[1 + (i / 10) % 8], 'P5-' || i
-    from generate_series(1, ${RETIREES}) i`);
-  // Yearly adjustments of 2025 and 2026 for pensions that started before each year.
+      (array['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + i % 10] || (array['秀英','建国','桂兰','志强','玉梅','德胜','淑珍','国华'])[1 + (i / 10) % 8], 'P5-' || i,
+      coalesce(adj.total, 0), adj.latest
+    from (
+      select i, to_char(date '2008-01-01' + make_interval(months => i % 226), 'YYYY-MM') as start_month,
+        150000 + (i::bigint * 7919) % 250000 as basic_fen, 20000 + (i::bigint * 104729) % 130000 as account_fen
+      from generate_series(1, ${RETIREES}) i
+    ) g
+    left join lateral (
+      select sum(y.fixed + ((g.basic_fen + g.account_fen) * y.bp * 2 + 10000) / 20000)::bigint as total, max(y.m) as latest
+      from ${ADJUSTMENTS} where g.start_month < y.m
+    ) adj on true`);
   await c.query(`
     insert into benefit_adjustments (benefit_id, person_id, effective_month, amount_fen, parameter_version)
     select b.benefit_id, b.person_id, y.m, y.fixed + ((b.basic_fen + b.account_fen) * y.bp * 2 + 10000) / 20000, 'pension.yearly_adjustment@' || y.m
-    from benefits b cross join (values ('2025-01', 2500, 100), ('2026-01', 2500, 100)) as y(m, fixed, bp)
+    from benefits b cross join ${ADJUSTMENTS}
     where b.start_month < y.m`);
   // Last month's run, computed and released as the payroll would have left it: October paid
   // to every pension that was active then (not the suspended, not those in arrears).

@@ -50,8 +50,9 @@ export class BankRows {
 
   /** Takes the row buf[start, end); a RowSink (db/copy-rows.ts). */
   readonly add = (buf: Buffer, start: number, end: number): void => {
-    const c1 = buf.indexOf(COMMA, start);
-    if (c1 < 0 || c1 >= end) throw new Error('bank file row: no bank code');
+    let c1 = start;
+    while (c1 < end && buf[c1] !== COMMA) c1++;
+    if (c1 >= end) throw new Error('bank file row: no bank code');
     const of = this.of(buf, start, c1);
     let pos = c1 + 1;
     const negative = buf[pos] === MINUS;
@@ -68,8 +69,12 @@ export class BankRows {
     if (of.used + len > BLOCK) seal(of);
     if (len > BLOCK) of.blocks.push(Buffer.from(buf.subarray(from, end)));
     else {
-      buf.copy(of.block, of.used, from, end);
-      of.used += len;
+      // Byte by byte: a row is ~100 bytes, and Buffer#copy of a part of a buffer makes a
+      // typed array per call, i.e. an object per row for the garbage collector.
+      const block = of.block;
+      let at = of.used;
+      for (let i = from; i < end; i++) block[at++] = buf[i]!;
+      of.used = at;
     }
   };
 
@@ -87,13 +92,20 @@ export class BankRows {
 
   private of(buf: Buffer, start: number, end: number): RowsOfBank {
     // A handful of banks: recognised by their bytes, no string per row.
-    for (const of of this.banks.values()) if (of.code.length === end - start && buf.compare(of.code, 0, of.code.length, start, end) === 0) return of;
+    for (const of of this.banks.values()) if (sameBytes(of.code, buf, start, end)) return of;
     const bank = buf.toString('latin1', start, end);
     if (!/^[A-Za-z0-9_-]+$/.test(bank)) throw new Error(`bank file: bad bank code ${JSON.stringify(bank)}`);
     const of: RowsOfBank = { bank, code: Buffer.from(bank, 'latin1'), blocks: [], block: newBlock(), used: 0, rows: 0, totalFen: 0 };
     this.banks.set(bank, of);
     return of;
   }
+}
+
+/** code equals buf[start, end): compared in place, as a native call per row costs more than the bytes. */
+function sameBytes(code: Buffer, buf: Buffer, start: number, end: number): boolean {
+  if (code.length !== end - start) return false;
+  for (let i = 0; i < code.length; i++) if (code[i] !== buf[start + i]) return false;
+  return true;
 }
 
 function seal(of: RowsOfBank) {

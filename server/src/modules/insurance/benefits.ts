@@ -143,7 +143,11 @@ export async function applyYearlyAdjustment(db: Db, year: number, actor: Actor) 
         left join lateral (select sum(a.amount_fen)::bigint as prior from benefit_adjustments a where a.benefit_id = b.benefit_id and a.effective_month < ${month}) p on true
         where b.kind = 'pension' and b.status <> 'ended' and b.start_month < ${month}
         on conflict do nothing
-        returning amount_fen
+        returning benefit_id, effective_month, amount_fen
+      ), in_force as (
+        -- What the payroll reads (see chunkStatement): only for adjustments added now.
+        update benefits b set adjustments_fen = b.adjustments_fen + ins.amount_fen, last_adjustment_month = greatest(b.last_adjustment_month, ins.effective_month)
+        from ins where b.benefit_id = ins.benefit_id
       ) select count(*)::int as n, coalesce(sum(amount_fen), 0)::bigint as total from ins`.execute(trx);
     const row = r.rows[0]!;
     await recordEvent(trx, { type: 'benefit.pensions_adjusted', aggregateType: 'pension_adjustment', aggregateId: String(year), payload: { year, pensions: Number(row.n), monthlyTotalFen: Number(row.total), versionId: adj.version.versionId } });

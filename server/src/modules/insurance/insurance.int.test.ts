@@ -13,7 +13,7 @@ import { SYSTEM_ACTOR, type Actor } from '../audit/service.js';
 import { creditCodeFor } from '../demo/employers.js';
 import { makeResidentId } from '../masterdata/identity/resident-id.js';
 import { createPerson, validatePerson } from '../masterdata/persons.js';
-import { syncParameterCatalog } from '../policy/parameters.js';
+import { createParameterDraft, publishParameterDraft, syncParameterCatalog } from '../policy/parameters.js';
 import { rightsSummary } from '../rights/service.js';
 import { buildFacts } from '../cases/wizard.js';
 import { accountStatement, averageContributionIndex, contributionCertificate, creditYearInterest } from './account.js';
@@ -380,6 +380,38 @@ test('yearly pension adjustment adds fixed + linked amount from January for pens
   // 2024-06..2024-12: 7 × 4,000.00; 2025: 12 × 4,065.00; 2026-01..10: 10 × 4,130.65
   assert.equal(pay.arrears_months, 7 + 12 + 10);
   assert.equal(pay.arrears_fen, 7 * 400_000 + 12 * 406_500 + 10 * 413_065);
+});
+
+test('an adjustment recorded ahead of its month is paid from that month on, not before; applying it twice adds it once', async () => {
+  // Its own database: the runs here go month by month from 2026-11 and must not take the
+  // months the other tests run.
+  const own = await freshDatabase();
+  try {
+    await seedSmallCity(own.db);
+    await syncParameterCatalog(own.db, DEFAULT_CATALOG_DIR);
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tongban-payroll-'));
+    const v = validatePerson({ residentId: makeResidentId('371002', '1961-02-03', 901), name: '预调整', phone: null, regionCode: '371002001' });
+    if (!v.ok) throw new Error(JSON.stringify(v.errors));
+    const p = await createPerson(own.db, SYSTEM_ACTOR, { kind: 'system', ref: 'test', actor: null }, v.value);
+    await startPension(own.db, { personId: p.person_id, startMonth: '2026-10', basicFen: 300_000, accountFen: 100_000, decisionRef: 'F-1' }, actor);
+    // The 2027 adjustment, published in November 2026 (two administrators), applied at once.
+    const key = 'pension.yearly_adjustment';
+    const draft = await createParameterDraft(own.db, { ...SYSTEM_ACTOR, userId: 'admin-a' }, key, { value: { fixedFen: 3000, percentBp: 200 }, effectiveFrom: '2027-01-01', citation: { law: '测试：2027年调整通知' }, reason: 'test' }, '2026-11-28');
+    await publishParameterDraft(own.db, { ...SYSTEM_ACTOR, userId: 'admin-b' }, key, draft.versionId, '2026-11-28');
+    await applyYearlyAdjustment(own.db, 2027, actor); // 30.00 + 2 % of 4,000.00 = 110.00
+    await applyYearlyAdjustment(own.db, 2027, actor); // once only
+    const b = await own.db.selectFrom('benefits').select(['adjustments_fen', 'last_adjustment_month']).where('person_id', '=', p.person_id).executeTakeFirstOrThrow();
+    assert.deepEqual(b, { adjustments_fen: 11_000, last_adjustment_month: '2027-01' });
+    const paid = async (month: string) => {
+      const run = await runPayroll(own.db, { month, dataDir }, actor);
+      return own.db.selectFrom('benefit_payments').select(['regular_fen', 'arrears_months', 'arrears_fen']).where('run_id', '=', run.runId).where('person_id', '=', p.person_id).executeTakeFirstOrThrow();
+    };
+    assert.deepEqual(await paid('2026-11'), { regular_fen: 400_000, arrears_months: 1, arrears_fen: 400_000 });
+    assert.deepEqual(await paid('2026-12'), { regular_fen: 400_000, arrears_months: 0, arrears_fen: 0 });
+    assert.deepEqual(await paid('2027-01'), { regular_fen: 411_000, arrears_months: 0, arrears_fen: 0 });
+  } finally {
+    await own.close();
+  }
 });
 
 test('bank files hold every payment once with the name on its account, also for chunks done before a crash', async () => {

@@ -298,4 +298,19 @@ export const migrations: Record<string, Migration> = {
       await sql`create index benefit_adjustments_person_benefit on benefit_adjustments (person_id, benefit_id, effective_month) include (amount_fen)`.execute(db);
     },
   },
+  '202611281000_benefit_adjustments_in_force': {
+    async up(db: Kysely<any>) {
+      // Each benefit carries the sum of its yearly adjustments and the month of the latest,
+      // written with the adjustment (once a year). A monthly payroll on or after that month
+      // reads the sum from the benefit instead of adding up every adjustment of every
+      // pension again: that was a sixth of each payroll chunk (docs/PERFORMANCE.md).
+      await sql`alter table benefits add column adjustments_fen bigint not null default 0, add column last_adjustment_month char(7)`.execute(db);
+      await sql`
+        update benefits b set adjustments_fen = a.total, last_adjustment_month = a.latest
+        from (select benefit_id, sum(amount_fen)::bigint as total, max(effective_month) as latest from benefit_adjustments group by benefit_id) a
+        where a.benefit_id = b.benefit_id`.execute(db);
+      await sql`drop index benefits_payroll`.execute(db);
+      await sql`create index benefits_payroll on benefits (person_id, benefit_id) include (kind, start_month, end_month, paid_through, basic_fen, account_fen, adjustments_fen, last_adjustment_month, bank_code, account_no, account_name) where status = 'active'`.execute(db);
+    },
+  },
 };

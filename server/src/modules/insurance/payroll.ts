@@ -87,15 +87,18 @@ const SAMPLE_BOUNDS_ABOVE = 200_000;
  * for a large table the boundaries are the quantiles of a sample of its pages
  * (TABLESAMPLE SYSTEM, about 30,000 rows), so chunks hold about chunkSize persons each —
  * all a chunk needs: it is a unit of work, and the ranges still cover every person id.
+ * There the number of chunks is a multiple of the workers that compute them at once, so
+ * that they finish together: 13 chunks on two connections left the last one running
+ * alone, for the time of a whole chunk.
  */
-async function chunkBounds(trx: Db, chunkSize: number): Promise<{ chunk_no: number; lo: string }[]> {
+async function chunkBounds(trx: Db, chunkSize: number, workers: number): Promise<{ chunk_no: number; lo: string }[]> {
   const est = await sql<{ n: number }>`select reltuples::float8 as n from pg_class where oid = 'benefits'::regclass`.execute(trx);
   const tuples = Number(est.rows[0]?.n ?? -1);
   if (tuples > SAMPLE_BOUNDS_ABOVE) {
     const percent = Math.min(100, (100 * 30_000) / tuples);
     const sample = (await sql<{ person_id: string }>`select person_id from benefits tablesample system (${sql.lit(percent)}) where status = 'active' order by person_id`.execute(trx)).rows;
     const estimated = (sample.length * 100) / percent;
-    const count = Math.max(1, Math.ceil(estimated / chunkSize));
+    const count = Math.ceil(Math.max(1, Math.ceil(estimated / chunkSize)) / workers) * workers;
     if (sample.length >= count * 100) return Array.from({ length: count }, (_, i) => ({ chunk_no: i, lo: sample[Math.floor((i * sample.length) / count)]!.person_id }));
   }
   // Read in person order from the index benefits_payroll: no sort.
@@ -107,7 +110,8 @@ async function chunkBounds(trx: Db, chunkSize: number): Promise<{ chunk_no: numb
 }
 
 /** Creates the run and its chunks, or returns the existing run of the month. */
-async function openRun(db: Db, month: string, chunkSize: number, actor: Actor) {
+/** workers: the chunks computed at once (see chunkBounds). */
+async function openRun(db: Db, month: string, chunkSize: number, workers: number, actor: Actor) {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('payroll:open'))`.execute(trx);
     const existing = await trx.selectFrom('payroll_runs').selectAll().where('month', '=', month).executeTakeFirst();
@@ -118,7 +122,7 @@ async function openRun(db: Db, month: string, chunkSize: number, actor: Actor) {
     const prev = await previousRun(trx, month);
     if (prev && prev.status === 'running') throw new AppError('PAYROLL_OUT_OF_ORDER', { detail: `The ${prev.month} payroll is not finished: run it again to resume it first` });
     const runId = uuid7();
-    const chunks = await chunkBounds(trx, chunkSize);
+    const chunks = await chunkBounds(trx, chunkSize, workers);
     const run = await trx
       .insertInto('payroll_runs')
       .values({ run_id: runId, month, status: 'running', chunk_size: chunkSize, chunks_total: chunks.length, chunks_done: 0, payments: 0, total_fen: 0, files: JSON.stringify([]), run_by: actor.userId, released_by: null, released_at: null, finished_at: null })
@@ -177,6 +181,11 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
   // The first due month is before the run month: max(start, paid through + 1) < month.
   const inArrears = sql`(d.start_month < ${m} and (d.pt is null or d.pt < ${mBefore}))`;
   const arrearsMonths = sql`(least(${lastM}, ${M} - 1) - ${firstM} + 1)`;
+  // The adjustments in force in the run month: their sum, kept on the benefit, once the
+  // latest of them is in force (every month after the yearly adjustment's January); before
+  // that (a run for a month before an adjustment already recorded, rare) added up here.
+  const adjustmentsInForce = sql`case when d.last_adjustment_month is null or d.last_adjustment_month <= ${m} then d.adjustments_fen
+    else coalesce((select sum(x.amount_fen) from benefit_adjustments x where x.person_id = d.person_id and x.benefit_id = d.benefit_id and x.effective_month <= ${m}), 0)::bigint end`;
   // One pipeline, nothing materialised: due months, regular amount, arrears, insert.
   return sql`
     insert into benefit_payments as p (run_id, person_id, benefit_id, kind, month, regular_fen, arrears_months, arrears_fen, total_fen, bank_code, account_no, payee_name)
@@ -184,7 +193,7 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
     from (
       select d.person_id, d.benefit_id, d.kind, d.bank_code, d.account_no, d.account_name,
         -- The run month is due unless the benefit ended before it.
-        case when d.end_month is null or d.end_month >= ${m} then d.amount + coalesce(adj.upto, 0) else 0 end as regular,
+        case when d.end_month is null or d.end_month >= ${m} then d.amount + ${adjustmentsInForce} else 0 end as regular,
         case when ${inArrears} then ${arrearsMonths} else 0 end as arrears_months,
         -- Arrears (rare): each missed month at that month's own amount, i.e. the amount for
         -- every missed month plus each adjustment for the missed months it was in force.
@@ -196,6 +205,7 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
         else 0 end as arrears
       from (
         select b.benefit_id, b.person_id, b.kind, b.bank_code, b.account_no, b.account_name, b.basic_fen + b.account_fen as amount, b.start_month, b.end_month,
+          b.adjustments_fen, b.last_adjustment_month,
           -- Paid through: the stored month, or the previous run's month if it paid this benefit.
           greatest(b.paid_through, case when pp.benefit_id is not null then least(${pm}, coalesce(b.end_month, ${pm})) end) as pt
         from benefits b
@@ -206,20 +216,11 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
           -- (every chunk done before this one) and sorted it, for each chunk.
           and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and ${inChunk('c.person_id')} and c.person_id = b.person_id and c.kind = b.kind)
         -- The orders spelt out (here and in the previous run's payments): the planner then
-        -- merges the inputs in the order their index scans deliver (benefits_payroll and
-        -- benefit_adjustments_person_benefit are keyed by person, then benefit), instead of
-        -- sorting each input whole (a quarter of the SELECT once, docs/PERFORMANCE.md).
+        -- merges the inputs in the order their index scans deliver (benefits_payroll is keyed
+        -- by person, then benefit), instead of sorting each input whole (docs/PERFORMANCE.md).
         order by b.person_id, b.benefit_id
         offset 0
       ) d
-      left join (
-        -- Adjustments in force in the run month, summed per benefit for the whole range at
-        -- once, in the (person, benefit) order both sides come in.
-        select a.person_id, a.benefit_id, sum(a.amount_fen)::bigint as upto
-        from benefit_adjustments a
-        where ${inChunk('a.person_id')} and a.effective_month <= ${m}
-        group by a.person_id, a.benefit_id
-      ) adj on adj.person_id = d.person_id and adj.benefit_id = d.benefit_id
       -- Something is due: max(start, paid through + 1) <= min(month, end month).
       where (d.pt is null or d.pt < ${m})
         and (d.end_month is null or (d.start_month <= d.end_month and (d.pt is null or d.pt < d.end_month)))
@@ -276,11 +277,13 @@ export async function lockBenefitsAgainstPayroll(trx: Db, mode: 'chunk' | 'chang
  */
 export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Promise<PayrollSummary> {
   if (!isMonth(opts.month)) throw new AppError('VALIDATION_FAILED', { errors: [{ field: '/body/month', reason: 'YYYY-MM' }] });
-  const run = await openRun(db, opts.month, opts.chunkSize ?? DEFAULT_CHUNK, actor);
+  const pool = pgPoolOf(db);
+  // Chunks computed at once: on PostgreSQL two connections by default; PGlite has one.
+  const parallel = pool ? Math.max(1, opts.parallel ?? 2) : 1;
+  const run = await openRun(db, opts.month, opts.chunkSize ?? DEFAULT_CHUNK, parallel, actor);
   if (run.status !== 'running') return present(run);
   const chunks = await db.selectFrom('payroll_chunks').selectAll().where('run_id', '=', run.run_id).orderBy('chunk_no').execute();
   const total = chunks.length;
-  const pool = pgPoolOf(db);
   const parts = new ChunkParts();
   const prevRow = await previousRun(db, opts.month);
   const prev = prevRow ? { runId: prevRow.run_id, month: prevRow.month } : undefined;
@@ -328,7 +331,7 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
   };
   // Chunks are independent (disjoint person ranges, each idempotent): on PostgreSQL two
   // connections work through them side by side. After a failure no new chunk is started.
-  const workers = pool ? Math.max(1, Math.min(opts.parallel ?? 2, pending.length)) : 1;
+  const workers = Math.min(parallel, pending.length);
   const committed = new ChunkSignals(chunks.filter((c) => c.done).map((c) => c.chunk_no));
   // The bank files are joined from the parts in chunk order while later chunks still run.
   // Parts that do not add up to the run (a broken record, other totals) are not trusted:

@@ -201,6 +201,10 @@ export interface BenefitTable {
   account_no: string;
   /** The name on the paying account (账户名), as the bank knows it. */
   account_name: string;
+  /** Sum of the benefit's adjustments (benefit_adjustments), written with each adjustment. */
+  adjustments_fen: ColumnType<number, number | undefined, number>;
+  /** Effective month of its latest adjustment: from then on adjustments_fen is in force. */
+  last_adjustment_month: ColumnType<string | null, string | null | undefined, string | null>;
   decision_ref: string;
   created_at: ColumnType<Date, Date | undefined, never>;
 }
