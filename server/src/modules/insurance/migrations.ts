@@ -313,4 +313,12 @@ export const migrations: Record<string, Migration> = {
       await sql`create index benefits_payroll on benefits (person_id, benefit_id) include (kind, start_month, end_month, paid_through, basic_fen, account_fen, adjustments_fen, last_adjustment_month, bank_code, account_no, account_name) where status = 'active'`.execute(db);
     },
   },
+  '202611281100_benefits_ending': {
+    async up(db: Kysely<any>) {
+      // After each payroll chunk, the running benefits of its range with an end month (the
+      // unemployment benefits, a few) are checked for their last payment: read from this
+      // small index, not from every running benefit of the range.
+      await sql`create index benefits_ending on benefits (person_id) include (kind, end_month) where status = 'active' and end_month is not null`.execute(db);
+    },
+  },
 };

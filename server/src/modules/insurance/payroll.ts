@@ -165,7 +165,7 @@ interface PreviousRun {
  * and a run opens only after the previous one is computed (openRun), so "not paid in
  * the previous run" always means one of those.
  */
-function chunkStatement(runId: string, month: string, prev: PreviousRun | undefined, lo: string, hi: string, last: boolean) {
+function chunkStatement(runId: string, month: string, prev: PreviousRun | undefined, lo: string, hi: string, last: boolean, runMayHoldRange = true) {
   const m = sql.lit(month);
   const mBefore = sql.lit(addMonths(month, -1));
   const M = mi(`'${month}'`);
@@ -211,10 +211,10 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
         from benefits b
         left join (${paidBefore}) pp on pp.person_id = b.person_id and pp.kind = b.kind and pp.benefit_id = b.benefit_id
         where b.status = 'active' and ${inChunk('b.person_id')} and b.start_month <= ${m}
-          -- A chunk done twice (a crash between its commit and the caller noticing) pays nothing twice.
-          -- The range again, spelt out: without it the anti-join read the whole run so far
-          -- (every chunk done before this one) and sorted it, for each chunk.
-          and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and ${inChunk('c.person_id')} and c.person_id = b.person_id and c.kind = b.kind)
+          -- A chunk done twice (a crash between its commit and the caller noticing) pays nothing
+          -- twice. Left out where the chunk's transaction found none of the range in the run
+          -- (it holds the chunk's lock; the primary key stays the backstop).
+          ${runMayHoldRange ? sql`and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and ${inChunk('c.person_id')} and c.person_id = b.person_id and c.kind = b.kind)` : sql``}
         -- The orders spelt out (here and in the previous run's payments): the planner then
         -- merges the inputs in the order their index scans deliver (benefits_payroll is keyed
         -- by person, then benefit), instead of sorting each input whole (docs/PERFORMANCE.md).
@@ -300,7 +300,6 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
     if (locked.done) return false;
     await lockBenefitsAgainstPayroll(trx, 'chunk');
     const lastChunk = c.chunk_no === total - 1;
-    const statement = chunkStatement(run.run_id, opts.month, prev, c.lo, c.hi, lastChunk);
     if (client) {
       // For this chunk's transaction only (SET LOCAL, in one round trip):
       // - jit off: the plan costs enough to be JIT-compiled, which takes longer than it saves
@@ -309,14 +308,19 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
       // - no hashing: every input (running benefits, adjustments, the previous run) is read
       //   from an index in person order and merged as it comes (a fifth of the statement's
       //   time when measured, docs/PERFORMANCE.md).
-      await sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true), set_config('enable_hashjoin', 'off', true), set_config('enable_hashagg', 'off', true)`.execute(trx);
+      // - synchronous_commit off: the commit does not wait for its WAL to reach the disk. A
+      //   chunk lost in a crash of the server is computed again when the run resumes (its
+      //   bank-file rows too: the files are written anew then), and the run is marked computed
+      //   by a transaction that does wait, which flushes every chunk's WAL before it.
+      await sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true), set_config('enable_hashjoin', 'off', true), set_config('enable_hashagg', 'off', true), set_config('synchronous_commit', 'off', true)`.execute(trx);
       // Payments of this range committed before (a crash before the chunk was marked done)
       // are not returned by the insert: then the part is read from the run afterwards.
       const before = await trx.selectFrom('benefit_payments').select('person_id').where('run_id', '=', run.run_id).where(sql<boolean>`${inRange(c.lo, c.hi, lastChunk)('person_id')}`).limit(1).executeTakeFirst();
+      const statement = chunkStatement(run.run_id, opts.month, prev, c.lo, c.hi, lastChunk, !!before);
       if (before) await statement.execute(trx);
       else if (part) await copyOut(client, trx, sql`${statement} returning ${FILE_COLUMNS}`, part);
     } else {
-      await statement.execute(trx);
+      await chunkStatement(run.run_id, opts.month, prev, c.lo, c.hi, lastChunk).execute(trx);
     }
     await endStatement(run.run_id, opts.month, c.lo, c.hi, lastChunk).execute(trx);
     await trx.updateTable('payroll_chunks').set({ done: true }).where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).execute();
@@ -494,7 +498,8 @@ async function bankFilesFromParts(pool: pg.Pool, parts: ChunkParts, runId: strin
 const FILE_COLUMNS = sql`p.bank_code, p.total_fen, p.account_no, replace(p.payee_name, ',', ' ') as name,
       (p.total_fen / 100)::text || '.' || lpad((p.total_fen % 100)::text, 2, '0') as amount, p.month,
       (p.regular_fen / 100)::text || '.' || lpad((p.regular_fen % 100)::text, 2, '0') as regular,
-      (p.arrears_fen / 100)::text || '.' || lpad((p.arrears_fen % 100)::text, 2, '0') as arrears,
+      -- No arrears for nearly everyone: written without the arithmetic.
+      case when p.arrears_fen = 0 then '0.00' else (p.arrears_fen / 100)::text || '.' || lpad((p.arrears_fen % 100)::text, 2, '0') end as arrears,
       p.arrears_months, p.person_id || ':' || p.kind as person_ref`;
 
 /**
