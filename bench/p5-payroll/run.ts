@@ -14,6 +14,7 @@ import pg from 'pg';
 import { openDatabase, pgPoolOf } from '../../server/src/db/connect.js';
 import { migrateToLatest } from '../../server/src/db/migrate.js';
 import { SYSTEM_ACTOR } from '../../server/src/modules/audit/service.js';
+import { uuid7 } from '../../server/src/lib/uuid7.js';
 import { runPayroll } from '../../server/src/modules/insurance/payroll.js';
 
 const RETIREES = Number(process.env.RETIREES ?? 600_000);
@@ -100,13 +101,17 @@ async function generate(c: pg.Client): Promise<number> {
     from benefits b cross join ${ADJUSTMENTS}
     where b.start_month < y.m`);
   // Last month's run, computed and released as the payroll would have left it: October paid
-  // to every pension that was active then (not the suspended, not those in arrears).
+  // to every pension that was active then (not the suspended, not those in arrears). Its id is
+  // a UUIDv7 of a month ago, as runPayroll makes them: runs sort by time in the payments' key,
+  // so this month's run is appended at its right edge (an id sorting after it would put every
+  // insert of the run in the middle of the key, which PostgreSQL splits half-and-half).
+  const OCTOBER_RUN = uuid7(Date.UTC(2026, 9, 28, 2));
   await c.query(`
     insert into payroll_runs (run_id, month, status, chunk_size, chunks_total, chunks_done, payments, total_fen, files, run_by, released_by, released_at, finished_at)
-    values (md5('p5-run-2026-10')::uuid, '2026-10', 'released', ${CHUNK}, 0, 0, 0, 0, '[]', 'bench', 'bench-2', now(), now())`);
+    values ('${OCTOBER_RUN}'::uuid, '2026-10', 'released', ${CHUNK}, 0, 0, 0, 0, '[]', 'bench', 'bench-2', now(), now())`);
   await c.query(`
     insert into benefit_payments (run_id, person_id, benefit_id, kind, month, regular_fen, arrears_months, arrears_fen, total_fen, bank_code, account_no, payee_name)
-    select md5('p5-run-2026-10')::uuid, b.person_id, b.benefit_id, b.kind, '2026-10', b.basic_fen + b.account_fen, 0, 0, b.basic_fen + b.account_fen, b.bank_code, b.account_no, b.account_name
+    select '${OCTOBER_RUN}'::uuid, b.person_id, b.benefit_id, b.kind, '2026-10', b.basic_fen + b.account_fen, 0, 0, b.basic_fen + b.account_fen, b.bank_code, b.account_no, b.account_name
     from benefits b where b.status = 'active' and b.paid_through is null order by b.person_id`);
   await c.query('vacuum analyze persons, benefits, benefit_adjustments, benefit_payments, payroll_runs');
   return (performance.now() - t0) / 1000;
