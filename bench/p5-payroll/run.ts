@@ -74,7 +74,7 @@ async function generate(c: pg.Client): Promise<number> {
   // sum and latest month are kept on the benefit, as applyYearlyAdjustment does.
   const ADJUSTMENTS = `(values ('2025-01', 2500, 100), ('2026-01', 2500, 100)) as y(m, fixed, bp)`;
   await c.query(`
-    insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, account_name, decision_ref, adjustments_fen, last_adjustment_month)
+    insert into benefits (benefit_id, person_id, kind, start_month, end_month, basic_fen, account_fen, status, suspended_from, paid_through, bank_code, account_no, account_name, decision_ref, adjustments_fen, last_adjustment_month, rhythm_from)
     select md5('b5-' || i)::uuid, md5('p5-' || i)::uuid, 'pension', start_month, null, basic_fen, account_fen,
       case when i % 100 = 0 then 'suspended' else 'active' end,
       case when i % 100 = 0 then '2026-09' end,
@@ -85,7 +85,9 @@ async function generate(c: pg.Client): Promise<number> {
       case when i % 200 = 7 or i % 100 = 0 then '2026-08' end,
       (array['ICBC','CCB','ABC','BOC','WHCB'])[1 + i % 5], 'SSC' || lpad(i::text, 12, '0'),
       (array['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + i % 10] || (array['秀英','建国','桂兰','志强','玉梅','德胜','淑珍','国华'])[1 + (i / 10) % 8], 'P5-' || i,
-      coalesce(adj.total, 0), adj.latest
+      coalesce(adj.total, 0), adj.latest,
+      -- Paid by the payroll from their first month on (before the suspension, for the suspended).
+      start_month
     from (
       select i, to_char(date '2008-01-01' + make_interval(months => i % 226), 'YYYY-MM') as start_month,
         150000 + (i::bigint * 7919) % 250000 as basic_fen, 20000 + (i::bigint * 104729) % 130000 as account_fen
@@ -136,6 +138,7 @@ async function forget(c: pg.Client) {
   await c.query(`delete from benefit_payments where run_id in (select run_id from payroll_runs where month = '${MONTH}')`);
   await c.query(`delete from payroll_chunks where run_id in (select run_id from payroll_runs where month = '${MONTH}')`);
   await c.query(`delete from payroll_runs where month = '${MONTH}'`);
+  await c.query(`update benefits set rhythm_from = null where rhythm_from = '${MONTH}'`);
   await c.query('drop table if exists p5_reference');
   // Compacted, as a fresh database has it: the run must extend the table, not refill the
   // space of the run removed.

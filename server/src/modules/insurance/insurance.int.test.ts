@@ -382,7 +382,7 @@ test('yearly pension adjustment adds fixed + linked amount from January for pens
   assert.equal(pay.arrears_fen, 7 * 400_000 + 12 * 406_500 + 10 * 413_065);
 });
 
-test('an adjustment recorded ahead of its month is paid from that month on, not before; applying it twice adds it once', async () => {
+test('an adjustment recorded ahead of its month is paid from that month on, not before; applying it twice adds it once; a month without a run is paid once as arrears', async () => {
   // Its own database: the runs here go month by month from 2026-11 and must not take the
   // months the other tests run.
   const own = await freshDatabase();
@@ -409,6 +409,12 @@ test('an adjustment recorded ahead of its month is paid from that month on, not 
     assert.deepEqual(await paid('2026-11'), { regular_fen: 400_000, arrears_months: 1, arrears_fen: 400_000 });
     assert.deepEqual(await paid('2026-12'), { regular_fen: 400_000, arrears_months: 0, arrears_fen: 0 });
     assert.deepEqual(await paid('2027-01'), { regular_fen: 411_000, arrears_months: 0, arrears_fen: 0 });
+    // In the monthly rhythm since the run that first paid it: no run for February, so March
+    // pays February as arrears, once.
+    const rhythm = await own.db.selectFrom('benefits').select('rhythm_from').where('person_id', '=', p.person_id).executeTakeFirstOrThrow();
+    assert.equal(rhythm.rhythm_from, '2026-11');
+    assert.deepEqual(await paid('2027-03'), { regular_fen: 411_000, arrears_months: 1, arrears_fen: 411_000 });
+    assert.deepEqual(await paid('2027-04'), { regular_fen: 411_000, arrears_months: 0, arrears_fen: 0 });
   } finally {
     await own.close();
   }

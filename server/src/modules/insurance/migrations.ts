@@ -321,4 +321,21 @@ export const migrations: Record<string, Migration> = {
       await sql`create index benefits_ending on benefits (person_id) include (kind, end_month) where status = 'active' and end_month is not null`.execute(db);
     },
   },
+  '202611281200_benefit_rhythm': {
+    async up(db: Kysely<any>) {
+      // The month a benefit was first paid by a payroll run (null until then). A running
+      // benefit that never left the monthly rhythm (no paid_through) and was first paid by
+      // the previous run or before was paid by the previous run too: the payroll needs the
+      // previous run's payments only for the few that left the rhythm (D17).
+      await sql`alter table benefits add column rhythm_from char(7)`.execute(db);
+      await sql`
+        update benefits b set rhythm_from = x.first
+        from (select p.benefit_id, min(r.month) as first from benefit_payments p join payroll_runs r on r.run_id = p.run_id group by p.benefit_id) x
+        where x.benefit_id = b.benefit_id`.execute(db);
+      await sql`drop index benefits_payroll`.execute(db);
+      await sql`create index benefits_payroll on benefits (person_id, benefit_id) include (kind, start_month, end_month, paid_through, rhythm_from, basic_fen, account_fen, adjustments_fen, last_adjustment_month, bank_code, account_no, account_name) where status = 'active'`.execute(db);
+      // The running benefits no run has paid yet (new ones): a chunk marks those it paid.
+      await sql`create index benefits_entering on benefits (person_id) include (kind) where status = 'active' and rhythm_from is null`.execute(db);
+    },
+  },
 };

@@ -163,17 +163,26 @@ interface PreviousRun {
  * benefits.paid_through holds it, written only where a benefit leaves the monthly
  * rhythm (suspended, reinstated, ended — see paidThrough()). Runs go month by month
  * and a run opens only after the previous one is computed (openRun), so "not paid in
- * the previous run" always means one of those.
+ * the previous run" always means one of those, or a benefit no run has paid yet.
+ *
+ * Which benefits the previous run paid (D17): one that never left the rhythm (no
+ * paid_through) was paid by every run from the first that paid it (rhythm_from, written
+ * by that run's chunk) on; only those that left it are looked up in the previous run.
  */
 function chunkStatement(runId: string, month: string, prev: PreviousRun | undefined, lo: string, hi: string, last: boolean, runMayHoldRange = true) {
   const m = sql.lit(month);
   const mBefore = sql.lit(addMonths(month, -1));
   const M = mi(`'${month}'`);
   const inChunk = inRange(lo, hi, last);
-  const paidBefore = prev
-    ? sql`select person_id, kind, benefit_id from benefit_payments where run_id = ${prev.runId}::uuid and ${inChunk('person_id')} order by person_id, kind`
-    : sql`select null::uuid as person_id, null::text as kind, null::uuid as benefit_id where false`;
   const pm = sql.lit(prev?.month ?? '0000-00');
+  // Paid by the previous run: in the rhythm since it or before, or (having left the rhythm)
+  // found among its payments by key.
+  const paidByPrevious = prev
+    ? sql`(case when b.paid_through is null then b.rhythm_from <= ${pm}
+        -- A probe by key for each of the few: a scalar subquery, which the planner does not
+        -- turn into a hash of the whole previous run as it does an EXISTS.
+        else (select true from benefit_payments pp where pp.run_id = ${prev.runId}::uuid and pp.person_id = b.person_id and pp.kind = b.kind and pp.benefit_id = b.benefit_id) end)`
+    : sql`false`;
   // Months are compared as 'YYYY-MM' text, which sorts as time; month arithmetic (the
   // costly part per row) is done only for the rare payments with arrears.
   const firstM = sql`greatest(${mi('d.start_month')}, coalesce(${mi('d.pt')} + 1, 0))`;
@@ -207,17 +216,15 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
         select b.benefit_id, b.person_id, b.kind, b.bank_code, b.account_no, b.account_name, b.basic_fen + b.account_fen as amount, b.start_month, b.end_month,
           b.adjustments_fen, b.last_adjustment_month,
           -- Paid through: the stored month, or the previous run's month if it paid this benefit.
-          greatest(b.paid_through, case when pp.benefit_id is not null then least(${pm}, coalesce(b.end_month, ${pm})) end) as pt
+          greatest(b.paid_through, case when ${paidByPrevious} then least(${pm}, coalesce(b.end_month, ${pm})) end) as pt
         from benefits b
-        left join (${paidBefore}) pp on pp.person_id = b.person_id and pp.kind = b.kind and pp.benefit_id = b.benefit_id
         where b.status = 'active' and ${inChunk('b.person_id')} and b.start_month <= ${m}
           -- A chunk done twice (a crash between its commit and the caller noticing) pays nothing
           -- twice. Left out where the chunk's transaction found none of the range in the run
           -- (it holds the chunk's lock; the primary key stays the backstop).
           ${runMayHoldRange ? sql`and not exists (select 1 from benefit_payments c where c.run_id = ${runId}::uuid and ${inChunk('c.person_id')} and c.person_id = b.person_id and c.kind = b.kind)` : sql``}
-        -- The orders spelt out (here and in the previous run's payments): the planner then
-        -- merges the inputs in the order their index scans deliver (benefits_payroll is keyed
-        -- by person, then benefit), instead of sorting each input whole (docs/PERFORMANCE.md).
+        -- In the order of benefits_payroll (person, then benefit), so the payments go into
+        -- their key in order; offset 0 keeps pt computed once per benefit.
         order by b.person_id, b.benefit_id
         offset 0
       ) d
@@ -225,6 +232,18 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
       where (d.pt is null or d.pt < ${m})
         and (d.end_month is null or (d.start_month <= d.end_month and (d.pt is null or d.pt < d.end_month)))
     ) due`;
+}
+
+/**
+ * After a chunk's payments: the benefits of its range that no run had paid before and this
+ * one did enter the monthly rhythm (read from the small index benefits_entering).
+ */
+function rhythmStatement(runId: string, month: string, lo: string, hi: string, last: boolean) {
+  const inChunk = inRange(lo, hi, last);
+  return sql`
+    update benefits b set rhythm_from = ${month}
+    where b.status = 'active' and b.rhythm_from is null and ${inChunk('b.person_id')}
+      and exists (select 1 from benefit_payments p where p.run_id = ${runId}::uuid and p.person_id = b.person_id and p.kind = b.kind and p.benefit_id = b.benefit_id)`;
 }
 
 /**
@@ -322,6 +341,7 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
     } else {
       await chunkStatement(run.run_id, opts.month, prev, c.lo, c.hi, lastChunk).execute(trx);
     }
+    await rhythmStatement(run.run_id, opts.month, c.lo, c.hi, lastChunk).execute(trx);
     await endStatement(run.run_id, opts.month, c.lo, c.hi, lastChunk).execute(trx);
     await trx.updateTable('payroll_chunks').set({ done: true }).where('run_id', '=', run.run_id).where('chunk_no', '=', c.chunk_no).execute();
     await trx.updateTable('payroll_runs').set((eb) => ({ chunks_done: eb('chunks_done', '+', 1) })).where('run_id', '=', run.run_id).execute();

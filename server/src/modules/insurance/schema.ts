@@ -203,6 +203,8 @@ export interface BenefitTable {
   account_name: string;
   /** Sum of the benefit's adjustments (benefit_adjustments), written with each adjustment. */
   adjustments_fen: ColumnType<number, number | undefined, number>;
+  /** Month of the first payroll run that paid it; null until one has (see chunkStatement). */
+  rhythm_from: ColumnType<string | null, string | null | undefined, string | null>;
   /** Effective month of its latest adjustment: from then on adjustments_fen is in force. */
   last_adjustment_month: ColumnType<string | null, string | null | undefined, string | null>;
   decision_ref: string;
