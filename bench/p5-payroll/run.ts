@@ -86,8 +86,9 @@ async function generate(c: pg.Client): Promise<number> {
       (array['ICBC','CCB','ABC','BOC','WHCB'])[1 + i % 5], 'SSC' || lpad(i::text, 12, '0'),
       (array['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + i % 10] || (array['秀英','建国','桂兰','志强','玉梅','德胜','淑珍','国华'])[1 + (i / 10) % 8], 'P5-' || i,
       coalesce(adj.total, 0), adj.latest,
-      -- Paid by the payroll from their first month on (before the suspension, for the suspended).
-      start_month
+      -- In the monthly rhythm since their first month (D17); those that left it (the suspended,
+      -- the reinstated owed arrears) are out of it until a run pays them again.
+      case when i % 200 = 7 or i % 100 = 0 then null else start_month end
     from (
       select i, to_char(date '2008-01-01' + make_interval(months => i % 226), 'YYYY-MM') as start_month,
         150000 + (i::bigint * 7919) % 250000 as basic_fen, 20000 + (i::bigint * 104729) % 130000 as account_fen

@@ -95,7 +95,9 @@ export async function suspendPension(db: Db, input: { personId: string; fromMont
     const from = b.paid_through && b.paid_through >= input.fromMonth ? addMonths(b.paid_through, 1) : input.fromMonth;
     // paid_through is written here: the payroll will not pay this benefit next month, so
     // the month it was paid through can no longer be read from the previous run.
-    const row = await trx.updateTable('benefits').set({ status: 'suspended', suspended_from: from, paid_through: b.paid_through }).where('benefit_id', '=', b.benefit_id).returningAll().executeTakeFirstOrThrow();
+    // It leaves the monthly rhythm (rhythm_from, D17): after a reinstatement, the run that
+    // pays it again starts it anew.
+    const row = await trx.updateTable('benefits').set({ status: 'suspended', suspended_from: from, paid_through: b.paid_through, rhythm_from: null }).where('benefit_id', '=', b.benefit_id).returningAll().executeTakeFirstOrThrow();
     await recordEvent(trx, { type: 'benefit.pension_suspended', aggregateType: 'person', aggregateId: input.personId, payload: { benefitId: b.benefit_id, fromMonth: from, reason: input.reason } });
     await appendAudit(trx, actor, { action: 'benefit.pension.suspend', objectType: 'benefit', objectId: b.benefit_id, before: { status: b.status }, after: { status: 'suspended', suspended_from: from, reason: input.reason } });
     return presentBenefit(row);
@@ -115,7 +117,7 @@ export async function reinstatePension(db: Db, input: { personId: string; fromMo
     const b = await runningBenefit(trx, input.personId, 'pension');
     if (b.status !== 'suspended') throw new AppError('CONFLICT', { detail: 'Not suspended' });
     const through = payArrears ? b.paid_through : addMonths(input.fromMonth, -1) > (b.paid_through ?? '') ? addMonths(input.fromMonth, -1) : b.paid_through;
-    const row = await trx.updateTable('benefits').set({ status: 'active', suspended_from: null, paid_through: through }).where('benefit_id', '=', b.benefit_id).returningAll().executeTakeFirstOrThrow();
+    const row = await trx.updateTable('benefits').set({ status: 'active', suspended_from: null, paid_through: through, rhythm_from: null }).where('benefit_id', '=', b.benefit_id).returningAll().executeTakeFirstOrThrow();
     await recordEvent(trx, { type: 'benefit.pension_reinstated', aggregateType: 'person', aggregateId: input.personId, payload: { benefitId: b.benefit_id, fromMonth: input.fromMonth, payArrears, suspendedFrom: b.suspended_from } });
     await appendAudit(trx, actor, { action: 'benefit.pension.reinstate', objectType: 'benefit', objectId: b.benefit_id, before: { status: 'suspended', suspended_from: b.suspended_from }, after: { status: 'active', pay_arrears: payArrears, paid_through: through, reason: input.reason ?? null } });
     return presentBenefit(row);

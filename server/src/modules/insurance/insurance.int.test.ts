@@ -339,6 +339,8 @@ test('a suspended retiree is not paid, and is paid the arrears when reinstated',
   for (const r of [p, q]) await suspendPension(h.db, { personId: r.person_id, fromMonth: '2026-07', reason: '未完成年度资格认证' }, actor);
   // Leaving the monthly rhythm writes it: the next run will not pay this benefit.
   assert.equal(await stored(p.person_id), '2026-06');
+  const rhythm = async (personId: string) => (await h.db.selectFrom('benefits').select('rhythm_from').where('person_id', '=', personId).executeTakeFirstOrThrow()).rhythm_from;
+  assert.equal(await rhythm(p.person_id), null, 'out of the rhythm until a run pays it again');
   for (const m of ['2026-07', '2026-08']) {
     const run = await runPayroll(h.db, { month: m, dataDir }, actor);
     const mine = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', run.runId).where('person_id', 'in', [p.person_id, q.person_id]).execute();
@@ -352,6 +354,7 @@ test('a suspended retiree is not paid, and is paid the arrears when reinstated',
   assert.deepEqual([pay.regular_fen, pay.arrears_months, pay.arrears_fen, pay.total_fen], [310_000, 2, 620_000, 930_000]);
   const qPay = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', sept.runId).where('person_id', '=', q.person_id).executeTakeFirstOrThrow();
   assert.deepEqual([qPay.regular_fen, qPay.arrears_months, qPay.total_fen], [250_000, 0, 250_000]);
+  assert.equal(await rhythm(p.person_id), '2026-09', 'back in the rhythm from the run that paid the arrears');
   const oct = await runPayroll(h.db, { month: '2026-10', dataDir }, actor);
   const octPay = await h.db.selectFrom('benefit_payments').selectAll().where('run_id', '=', oct.runId).where('person_id', 'in', [p.person_id, q.person_id]).orderBy('total_fen', 'desc').execute();
   assert.deepEqual(octPay.map((x) => [x.regular_fen, x.arrears_months]), [[310_000, 0], [250_000, 0]]);

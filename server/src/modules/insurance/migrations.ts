@@ -323,14 +323,21 @@ export const migrations: Record<string, Migration> = {
   },
   '202611281200_benefit_rhythm': {
     async up(db: Kysely<any>) {
-      // The month a benefit was first paid by a payroll run (null until then). A running
-      // benefit that never left the monthly rhythm (no paid_through) and was first paid by
-      // the previous run or before was paid by the previous run too: the payroll needs the
-      // previous run's payments only for the few that left the rhythm (D17).
+      // The month of the first payroll run that paid a benefit since it last left the monthly
+      // rhythm (null until one has). Such a benefit was paid by every run since, the previous
+      // one included: the payroll looks up the previous run's payments only for the others
+      // (D17).
       await sql`alter table benefits add column rhythm_from char(7)`.execute(db);
+      // The first run after the month it was last paid through by other means (a legacy
+      // system, or before a suspension) that paid it; the runs since paid it every month.
       await sql`
         update benefits b set rhythm_from = x.first
-        from (select p.benefit_id, min(r.month) as first from benefit_payments p join payroll_runs r on r.run_id = p.run_id group by p.benefit_id) x
+        from (
+          select p.benefit_id, min(r.month) as first
+          from benefit_payments p join payroll_runs r on r.run_id = p.run_id join benefits e on e.benefit_id = p.benefit_id
+          where e.status = 'active' and (e.paid_through is null or r.month > e.paid_through)
+          group by p.benefit_id
+        ) x
         where x.benefit_id = b.benefit_id`.execute(db);
       await sql`drop index benefits_payroll`.execute(db);
       await sql`create index benefits_payroll on benefits (person_id, benefit_id) include (kind, start_month, end_month, paid_through, rhythm_from, basic_fen, account_fen, adjustments_fen, last_adjustment_month, bank_code, account_no, account_name) where status = 'active'`.execute(db);

@@ -165,9 +165,11 @@ interface PreviousRun {
  * and a run opens only after the previous one is computed (openRun), so "not paid in
  * the previous run" always means one of those, or a benefit no run has paid yet.
  *
- * Which benefits the previous run paid (D17): one that never left the rhythm (no
- * paid_through) was paid by every run from the first that paid it (rhythm_from, written
- * by that run's chunk) on; only those that left it are looked up in the previous run.
+ * Which benefits the previous run paid (D17): rhythm_from is the month of the first run
+ * that paid the benefit since it last left the rhythm (written by that run's chunk, cleared
+ * by a suspension or reinstatement; paid_through, written when it left, is earlier). Such a
+ * benefit was paid by every run since. The others (never paid yet, or paid_through from
+ * their leaving not yet followed by a run) are looked up in the previous run by key.
  */
 function chunkStatement(runId: string, month: string, prev: PreviousRun | undefined, lo: string, hi: string, last: boolean, runMayHoldRange = true) {
   const m = sql.lit(month);
@@ -175,10 +177,9 @@ function chunkStatement(runId: string, month: string, prev: PreviousRun | undefi
   const M = mi(`'${month}'`);
   const inChunk = inRange(lo, hi, last);
   const pm = sql.lit(prev?.month ?? '0000-00');
-  // Paid by the previous run: in the rhythm since it or before, or (having left the rhythm)
-  // found among its payments by key.
+  // Paid by the previous run: in the rhythm since it or before, or found among its payments.
   const paidByPrevious = prev
-    ? sql`(case when b.paid_through is null then b.rhythm_from <= ${pm}
+    ? sql`(case when b.rhythm_from is not null and (b.paid_through is null or b.paid_through < b.rhythm_from) then b.rhythm_from <= ${pm}
         -- A probe by key for each of the few: a scalar subquery, which the planner does not
         -- turn into a hash of the whole previous run as it does an EXISTS.
         else (select true from benefit_payments pp where pp.run_id = ${prev.runId}::uuid and pp.person_id = b.person_id and pp.kind = b.kind and pp.benefit_id = b.benefit_id) end)`
