@@ -244,7 +244,9 @@ function rhythmStatement(runId: string, month: string, lo: string, hi: string, l
   return sql`
     update benefits b set rhythm_from = ${month}
     where b.status = 'active' and b.rhythm_from is null and ${inChunk('b.person_id')}
-      and exists (select 1 from benefit_payments p where p.run_id = ${runId}::uuid and p.person_id = b.person_id and p.kind = b.kind and p.benefit_id = b.benefit_id)`;
+      -- A probe by key for each candidate: as an EXISTS the planner joined the whole run so
+      -- far, a little longer with every chunk.
+      and (select true from benefit_payments p where p.run_id = ${runId}::uuid and p.person_id = b.person_id and p.kind = b.kind and p.benefit_id = b.benefit_id)`;
 }
 
 /**
@@ -325,9 +327,9 @@ export async function runPayroll(db: Db, opts: PayrollOptions, actor: Actor): Pr
       // - jit off: the plan costs enough to be JIT-compiled, which takes longer than it saves
       //   on a statement run once (it cost seconds a chunk when measured);
       // - work_mem: enough that its sorts stay off disk;
-      // - no hashing: every input (running benefits, adjustments, the previous run) is read
-      //   from an index in person order and merged as it comes (a fifth of the statement's
-      //   time when measured, docs/PERFORMANCE.md).
+      // - no hashing: the running benefits are read from an index in person order, and a
+      //   resumed chunk's anti-join merges with the run in that order, not through a hash of
+      //   it (docs/PERFORMANCE.md).
       // - synchronous_commit off: the commit does not wait for its WAL to reach the disk. A
       //   chunk lost in a crash of the server is computed again when the run resumes (its
       //   bank-file rows too: the files are written anew then), and the run is marked computed
